@@ -1,0 +1,15 @@
+package sandbox
+
+import (
+	"context"
+
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+)
+
+// Runner executes one command per request and returns once every process
+// the command started has ended. A non-zero exit code is a result, not an
+// error; errors are gRPC status errors for requests that could not run.
+type Runner interface {
+	CheckReadiness(ctx context.Context, req *runnerpb.CheckReadinessRequest) error
+	Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.RunResponse, error)
+}

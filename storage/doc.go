@@ -1,0 +1,5 @@
+// Package storage defines BlobAccess, the one interface through which
+// Sandbarn reads and writes the CAS and the Action Cache. Backends and
+// decorators live in subpackages: local (disk), grpcclient (any REAPI
+// server), grpcservers (REAPI services on top of a BlobAccess).
+package storage
