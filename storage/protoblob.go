@@ -1,0 +1,63 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+// GetBytes reads a whole blob, refusing blobs larger than maxSize with
+// InvalidArgument so a bad digest cannot make the caller allocate without
+// bound.
+func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64) ([]byte, error) {
+	if d.Size > maxSize {
+		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
+	}
+	r, err := ba.Get(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxSize {
+		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
+	}
+	return data, nil
+}
+
+// PutBytes stores data under d.
+func PutBytes(ctx context.Context, ba BlobAccess, d digest.Digest, data []byte) error {
+	return ba.Put(ctx, d, bytes.NewReader(data))
+}
+
+// GetProto reads a blob and unmarshals it into m.
+func GetProto(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64, m proto.Message) error {
+	data, err := GetBytes(ctx, ba, d, maxSize)
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(data, m); err != nil {
+		return status.Errorf(codes.InvalidArgument, "blob %s is not a valid %s: %v", d, m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	return nil
+}
+
+// PutProto marshals m deterministically, stores it in a CAS and returns
+// its digest.
+func PutProto(ctx context.Context, cas BlobAccess, instance string, m proto.Message) (digest.Digest, error) {
+	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	if err != nil {
+		return digest.Digest{}, fmt.Errorf("marshal %s: %w", m.ProtoReflect().Descriptor().FullName(), err)
+	}
+	d := digest.OfBytes(instance, data)
+	return d, PutBytes(ctx, cas, d, data)
+}
