@@ -1,0 +1,35 @@
+# Sandbarn: `make run` starts a one-machine farm, `make test` runs the tests.
+GO ?= go
+BIN := bin
+DATA ?= var
+PROGRAMS := sandbarn bb_storage bb_scheduler bb_worker bb_runner
+
+.PHONY: all build run test test-race bench proto vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(PROGRAMS))
+
+# One command: storage, scheduler, a worker and a runner on 127.0.0.1:8980,
+# data under $(DATA)/.
+run: build
+	$(BIN)/sandbarn farm --data-dir $(DATA)
+
+# The whole suite, including tests that need root, Bazel or a VM (they skip
+# with a reason when those are missing, except under CI=true).
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 80m ./...
+	$(GO) test -count=1 -race -timeout 20m ./scheduler/... ./storage/...
+
+bench: build
+	@for d in test/bench/*/; do \
+		echo "== $$d"; $(GO) run ./$$d || exit 1; \
+	done
+
+proto:
+	sh proto/gen.sh
+
+clean:
+	rm -rf $(BIN)
