@@ -1,0 +1,187 @@
+package inputroot
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/worker/filecache"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// maxDirectorySize bounds one Directory message, so a bogus digest cannot
+// make the worker allocate without limit.
+const maxDirectorySize = 64 << 20
+
+// Populator materialises input roots. It is safe for concurrent use by
+// several slots.
+type Populator struct {
+	cas         storage.BlobAccess
+	cache       *filecache.Cache
+	concurrency int
+	// allowExternalSymlinks lets symlinks point outside the input root, for
+	// farms whose clients rely on absolute symlinks into the rootfs.
+	allowExternalSymlinks bool
+}
+
+// NewPopulator returns a Populator that reads from cas through cache,
+// running up to concurrency downloads or links at once.
+func NewPopulator(cas storage.BlobAccess, cache *filecache.Cache, concurrency int, allowExternalSymlinks bool) *Populator {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	return &Populator{cas: cas, cache: cache, concurrency: concurrency, allowExternalSymlinks: allowExternalSymlinks}
+}
+
+// fileJob is one input file to link into place.
+type fileJob struct {
+	d          digest.Digest
+	executable bool
+	dst        string
+}
+
+// Populate fills the existing empty directory dst with the tree rooted at
+// root. Missing blobs give FAILED_PRECONDITION with violations, an invalid
+// tree InvalidArgument; other errors keep their codes.
+func (p *Populator) Populate(ctx context.Context, instance string, fn remoteexecution.DigestFunction_Value, root *remoteexecution.Digest, dst string) error {
+	rootDigest, err := digest.FromProto(instance, fn, root)
+	if err != nil {
+		return err
+	}
+	dirs, missing, err := p.fetchTree(ctx, rootDigest)
+	if err != nil {
+		return err
+	}
+	if missing.err() != nil {
+		return p.reportMissingFiles(ctx, rootDigest, dirs, missing)
+	}
+	key := func(d *remoteexecution.Digest) string { return digest.Digest{Hash: d.Hash, Size: d.SizeBytes}.Key() }
+	r := &symlinkResolver{root: dirs[rootDigest.Key()], dirs: dirs, key: key}
+	var jobs []fileJob
+	if err := p.createTree(r, rootDigest, r.root, nil, dst, &jobs); err != nil {
+		return err
+	}
+	if err := p.linkFiles(ctx, jobs, missing); err != nil {
+		return err
+	}
+	return missing.err()
+}
+
+// createTree makes the directories and symlinks below dir and lists the
+// files to link. Directories are world-writable because the action, which
+// may run as another user, writes its outputs into them.
+func (p *Populator) createTree(r *symlinkResolver, rootDigest digest.Digest, dir *remoteexecution.Directory, path []string, dst string, jobs *[]fileJob) error {
+	for _, f := range dir.Files {
+		d, err := digest.FromProto(rootDigest.Instance, rootDigest.Function, f.Digest)
+		if err != nil {
+			return status.Errorf(codes.InvalidArgument, "input file %q: %v", strings.Join(append(path, f.Name), "/"), err)
+		}
+		*jobs = append(*jobs, fileJob{d: d, executable: f.IsExecutable, dst: filepath.Join(dst, f.Name)})
+	}
+	for _, s := range dir.Symlinks {
+		if !p.allowExternalSymlinks && !r.staysInside(path, s.Target) {
+			return status.Errorf(codes.InvalidArgument, "input symlink %q with target %q leaves the input root", strings.Join(append(path, s.Name), "/"), s.Target)
+		}
+		if err := os.Symlink(s.Target, filepath.Join(dst, s.Name)); err != nil {
+			return fmt.Errorf("create input symlink: %w", err)
+		}
+	}
+	for _, sub := range dir.Directories {
+		child := r.dirs[r.key(sub.Digest)]
+		subDst := filepath.Join(dst, sub.Name)
+		if err := os.Mkdir(subDst, 0o777); err != nil {
+			return fmt.Errorf("create input directory: %w", err)
+		}
+		if err := os.Chmod(subDst, 0o777); err != nil {
+			return fmt.Errorf("create input directory: %w", err)
+		}
+		if err := p.createTree(r, rootDigest, child, append(path, sub.Name), subDst, jobs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// linkFiles links the files in parallel. NotFound is recorded as a missing
+// blob so that one run reports every missing file; other errors stop.
+func (p *Populator) linkFiles(ctx context.Context, jobs []fileJob, missing *missingBlobs) error {
+	return forEach(ctx, p.concurrency, len(jobs), func(ctx context.Context, i int) error {
+		j := jobs[i]
+		err := p.cache.Link(ctx, p.cas, j.d, j.executable, j.dst)
+		if status.Code(err) == codes.NotFound {
+			missing.add(j.d)
+			return nil
+		}
+		return err
+	})
+}
+
+// reportMissingFiles is used when directories are missing: it adds the
+// missing files of the directories that were found, so the client learns of
+// as many missing blobs as possible in one round trip.
+func (p *Populator) reportMissingFiles(ctx context.Context, rootDigest digest.Digest, dirs map[string]*remoteexecution.Directory, missing *missingBlobs) error {
+	var files []digest.Digest
+	for _, dir := range dirs {
+		for _, f := range dir.Files {
+			if d, err := digest.FromProto(rootDigest.Instance, rootDigest.Function, f.Digest); err == nil && d.Size > 0 {
+				files = append(files, d)
+			}
+		}
+	}
+	absent, err := p.cas.FindMissing(ctx, files)
+	if err != nil {
+		return err
+	}
+	for _, d := range absent {
+		missing.add(d)
+	}
+	return missing.err()
+}
+
+// forEach calls fn for 0..n-1 with at most limit calls at once, and returns
+// the first error, cancelling the calls that have not finished.
+func forEach(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		once     sync.Once
+		firstErr error
+		next     = make(chan int)
+	)
+	if limit > n {
+		limit = n
+	}
+	for w := 0; w < limit; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := fn(ctx, i); err != nil {
+					once.Do(func() { firstErr = err; cancel() })
+				}
+			}
+		}()
+	}
+feed:
+	for i := 0; i < n; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return firstErr
+}
