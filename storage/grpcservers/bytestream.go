@@ -1,0 +1,207 @@
+package grpcservers
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"google.golang.org/genproto/googleapis/bytestream"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// readChunkBytes is the most data one ReadResponse carries; big enough
+// to keep per-message overhead small, well below any sane message limit.
+const readChunkBytes = 1 << 20
+
+// ByteStream serves blob reads and resumable blob writes.
+type ByteStream struct {
+	bytestream.UnimplementedByteStreamServer
+	cas     storage.BlobAccess
+	opts    Options
+	uploads *uploadStore
+}
+
+// NewByteStream returns the ByteStream service for cas. Register calls it.
+func NewByteStream(cas storage.BlobAccess, opts Options) *ByteStream {
+	opts = opts.withDefaults()
+	return &ByteStream{cas: cas, opts: opts, uploads: newUploadStore(opts)}
+}
+
+// Read sends the blob from read_offset, at most read_limit bytes (0 means
+// to the end).
+func (s *ByteStream) Read(req *bytestream.ReadRequest, stream bytestream.ByteStream_ReadServer) error {
+	name, err := parseReadResourceName(req.ResourceName)
+	if err != nil {
+		return err
+	}
+	d := name.digest
+	if req.ReadOffset < 0 || req.ReadLimit < 0 {
+		return status.Errorf(codes.InvalidArgument, "negative read_offset %d or read_limit %d", req.ReadOffset, req.ReadLimit)
+	}
+	if req.ReadOffset > d.Size {
+		return status.Errorf(codes.OutOfRange, "read_offset %d is past the end of blob %s", req.ReadOffset, d)
+	}
+	length := d.Size - req.ReadOffset
+	if req.ReadLimit > 0 && req.ReadLimit < length {
+		length = req.ReadLimit
+	}
+	r, err := s.cas.Get(stream.Context(), d)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := skip(r, req.ReadOffset); err != nil {
+		return status.Errorf(codes.Internal, "blob %s: seek to %d: %v", d, req.ReadOffset, err)
+	}
+	return sendChunks(stream, r, d, length, min(readChunkBytes, s.opts.MaxMessageSizeBytes/2))
+}
+
+func skip(r io.Reader, n int64) error {
+	if n == 0 {
+		return nil
+	}
+	if sk, ok := r.(io.Seeker); ok {
+		_, err := sk.Seek(n, io.SeekStart)
+		return err
+	}
+	_, err := io.CopyN(io.Discard, r, n)
+	return err
+}
+
+// sendChunks sends exactly length bytes; a backend that ends early is a
+// DataLoss error rather than a silently short blob.
+func sendChunks(stream bytestream.ByteStream_ReadServer, r io.Reader, d digest.Digest, length int64, chunk int) error {
+	buf := make([]byte, min(int64(chunk), length))
+	for length > 0 {
+		n, err := io.ReadFull(r, buf[:min(int64(len(buf)), length)])
+		if err != nil {
+			return status.Errorf(codes.DataLoss, "blob %s ended %d bytes early: %v", d, length-int64(n), err)
+		}
+		if err := stream.Send(&bytestream.ReadResponse{Data: buf[:n]}); err != nil {
+			return err
+		}
+		length -= int64(n)
+	}
+	return nil
+}
+
+// Write receives a blob into a partial upload and stores it in the CAS
+// once finish_write arrives and the content matches the digest. A blob the
+// CAS already holds completes at once.
+func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
+	ctx := stream.Context()
+	req, err := stream.Recv()
+	if err != nil {
+		return err
+	}
+	name, err := parseWriteResourceName(req.ResourceName)
+	if err != nil {
+		return err
+	}
+	if s.exists(ctx, name.digest) {
+		return stream.SendAndClose(&bytestream.WriteResponse{CommittedSize: name.digest.Size})
+	}
+	u, err := s.uploads.acquire(ctx, name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return status.FromContextError(err).Err()
+		}
+		return status.Errorf(codes.Internal, "upload %s: %v", req.ResourceName, err)
+	}
+	done, err := s.receive(stream, u, req)
+	if !done {
+		// The stream broke or was refused: keep what was committed so the
+		// client can resume after QueryWriteStatus.
+		s.uploads.release(u)
+		return err
+	}
+	if err == nil {
+		err = s.commit(ctx, u)
+	}
+	if err != nil && status.Code(err) != codes.InvalidArgument {
+		s.uploads.release(u)
+		return err
+	}
+	s.uploads.discard(u)
+	if err != nil {
+		return err
+	}
+	return stream.SendAndClose(&bytestream.WriteResponse{CommittedSize: name.digest.Size})
+}
+
+// receive appends requests to u until finish_write. done reports that the
+// upload reached its end (successfully or with content that can never
+// become a valid blob, so it should be discarded).
+func (s *ByteStream) receive(stream bytestream.ByteStream_WriteServer, u *partialUpload, req *bytestream.WriteRequest) (done bool, err error) {
+	first := req.ResourceName
+	if req.WriteOffset == 0 && u.committed > 0 {
+		// The client starts over rather than resuming.
+		if err := u.file.Truncate(0); err != nil {
+			return false, status.Errorf(codes.Internal, "restart upload: %v", err)
+		}
+		u.committed = 0
+	}
+	for {
+		if req.ResourceName != "" && req.ResourceName != first {
+			return false, status.Errorf(codes.InvalidArgument, "resource name changed within one Write stream from %q to %q", first, req.ResourceName)
+		}
+		if req.WriteOffset != u.committed {
+			return false, status.Errorf(codes.InvalidArgument, "write_offset %d does not match the committed size %d; ask QueryWriteStatus", req.WriteOffset, u.committed)
+		}
+		if u.committed+int64(len(req.Data)) > u.digest.Size {
+			return true, status.Errorf(codes.InvalidArgument, "upload %s: more data than the digest's %d bytes", first, u.digest.Size)
+		}
+		if _, err := u.file.WriteAt(req.Data, u.committed); err != nil {
+			return false, status.Errorf(codes.Internal, "write upload data: %v", err)
+		}
+		u.committed += int64(len(req.Data))
+		if req.FinishWrite {
+			if u.committed != u.digest.Size {
+				return true, status.Errorf(codes.InvalidArgument, "upload %s finished at %d bytes, digest says %d", first, u.committed, u.digest.Size)
+			}
+			return true, nil
+		}
+		next, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return false, status.Errorf(codes.InvalidArgument, "upload %s: stream ended at %d bytes without finish_write", first, u.committed)
+		}
+		if err != nil {
+			return false, err
+		}
+		req = next
+	}
+}
+
+// commit hands the received file to the CAS, which verifies the digest.
+func (s *ByteStream) commit(ctx context.Context, u *partialUpload) error {
+	err := s.cas.Put(ctx, u.digest, io.NewSectionReader(u.file, 0, u.committed))
+	if err != nil && status.Code(err) == codes.Unknown {
+		return status.Errorf(codes.Internal, "store blob %s: %v", u.digest, err)
+	}
+	return err
+}
+
+func (s *ByteStream) exists(ctx context.Context, d digest.Digest) bool {
+	missing, err := s.cas.FindMissing(ctx, []digest.Digest{d})
+	return err == nil && len(missing) == 0
+}
+
+// QueryWriteStatus reports how much of an upload the server holds, so a
+// client can resume; a blob already in the CAS is complete.
+func (s *ByteStream) QueryWriteStatus(ctx context.Context, req *bytestream.QueryWriteStatusRequest) (*bytestream.QueryWriteStatusResponse, error) {
+	name, err := parseWriteResourceName(req.ResourceName)
+	if err != nil {
+		return nil, err
+	}
+	if s.exists(ctx, name.digest) {
+		return &bytestream.QueryWriteStatusResponse{CommittedSize: name.digest.Size, Complete: true}, nil
+	}
+	n, err := s.uploads.committed(ctx, name)
+	if err != nil {
+		return nil, status.FromContextError(err).Err()
+	}
+	return &bytestream.QueryWriteStatusResponse{CommittedSize: n}, nil
+}

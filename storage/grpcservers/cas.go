@@ -1,0 +1,141 @@
+package grpcservers
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// CAS serves ContentAddressableStorage over a BlobAccess.
+type CAS struct {
+	remoteexecution.UnimplementedContentAddressableStorageServer
+	cas  storage.BlobAccess
+	opts Options
+}
+
+// NewCAS returns the ContentAddressableStorage service for cas. Register
+// calls it; use it directly only to register the services one by one.
+func NewCAS(cas storage.BlobAccess, opts Options) *CAS {
+	return &CAS{cas: cas, opts: opts.withDefaults()}
+}
+
+// FindMissingBlobs validates every digest before asking the backend, so one
+// malformed digest fails the whole request rather than being reported
+// missing forever.
+func (s *CAS) FindMissingBlobs(ctx context.Context, req *remoteexecution.FindMissingBlobsRequest) (*remoteexecution.FindMissingBlobsResponse, error) {
+	digests, err := digestsFromProto(req.InstanceName, req.DigestFunction, req.BlobDigests)
+	if err != nil {
+		return nil, err
+	}
+	missing, err := s.cas.FindMissing(ctx, digests)
+	if err != nil {
+		return nil, err
+	}
+	resp := &remoteexecution.FindMissingBlobsResponse{MissingBlobDigests: make([]*remoteexecution.Digest, 0, len(missing))}
+	for _, d := range missing {
+		resp.MissingBlobDigests = append(resp.MissingBlobDigests, d.Proto())
+	}
+	return resp, nil
+}
+
+// BatchUpdateBlobs stores each blob separately; a blob whose content does
+// not match its digest gets InvalidArgument in its own response entry while
+// the others are stored.
+func (s *CAS) BatchUpdateBlobs(ctx context.Context, req *remoteexecution.BatchUpdateBlobsRequest) (*remoteexecution.BatchUpdateBlobsResponse, error) {
+	if _, err := digest.ResolveFunction(req.DigestFunction); err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, r := range req.Requests {
+		total += int64(len(r.Data))
+	}
+	if limit := s.opts.MaxBatchTotalSizeBytes(); total > limit {
+		return nil, status.Errorf(codes.InvalidArgument, "batch of %d bytes exceeds the limit of %d bytes; send large blobs through ByteStream", total, limit)
+	}
+	resp := &remoteexecution.BatchUpdateBlobsResponse{Responses: make([]*remoteexecution.BatchUpdateBlobsResponse_Response, 0, len(req.Requests))}
+	for _, r := range req.Requests {
+		resp.Responses = append(resp.Responses, &remoteexecution.BatchUpdateBlobsResponse_Response{
+			Digest: r.Digest,
+			Status: statusProto(s.updateOne(ctx, req, r)),
+		})
+	}
+	return resp, nil
+}
+
+func (s *CAS) updateOne(ctx context.Context, req *remoteexecution.BatchUpdateBlobsRequest, r *remoteexecution.BatchUpdateBlobsRequest_Request) error {
+	if r.Compressor != remoteexecution.Compressor_IDENTITY {
+		return status.Errorf(codes.InvalidArgument, "compressor %s is not supported; send blobs uncompressed", r.Compressor)
+	}
+	d, err := digest.FromProto(req.InstanceName, req.DigestFunction, r.Digest)
+	if err != nil {
+		return err
+	}
+	return s.cas.Put(ctx, d, bytes.NewReader(r.Data))
+}
+
+// BatchReadBlobs refuses requests whose blobs would not fit in one
+// response, instead of failing halfway through building it.
+func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchReadBlobsRequest) (*remoteexecution.BatchReadBlobsResponse, error) {
+	digests, err := digestsFromProto(req.InstanceName, req.DigestFunction, req.Digests)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, d := range digests {
+		total += d.Size
+	}
+	if limit := s.opts.MaxBatchTotalSizeBytes(); total > limit {
+		return nil, status.Errorf(codes.InvalidArgument, "batch of %d bytes exceeds the limit of %d bytes; read large blobs through ByteStream", total, limit)
+	}
+	resp := &remoteexecution.BatchReadBlobsResponse{Responses: make([]*remoteexecution.BatchReadBlobsResponse_Response, 0, len(digests))}
+	for _, d := range digests {
+		data, err := readAll(ctx, s.cas, d)
+		resp.Responses = append(resp.Responses, &remoteexecution.BatchReadBlobsResponse_Response{
+			Digest: d.Proto(),
+			Data:   data,
+			Status: statusProto(err),
+		})
+	}
+	return resp, nil
+}
+
+// readAll reads a blob whose size is already known to fit the limits; a
+// backend returning a different length is an internal error, never data
+// passed on to the client.
+func readAll(ctx context.Context, ba storage.BlobAccess, d digest.Digest) ([]byte, error) {
+	r, err := ba.Get(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data := make([]byte, d.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, status.Errorf(codes.Internal, "read blob %s: %v", d, err)
+	}
+	return data, nil
+}
+
+func digestsFromProto(instance string, fn remoteexecution.DigestFunction_Value, in []*remoteexecution.Digest) ([]digest.Digest, error) {
+	out := make([]digest.Digest, 0, len(in))
+	for _, p := range in {
+		d, err := digest.FromProto(instance, fn, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// statusProto turns an error into the google.rpc.Status that batch
+// responses carry per entry; nil becomes OK.
+func statusProto(err error) *rpcstatus.Status {
+	return status.Convert(err).Proto()
+}

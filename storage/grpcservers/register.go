@@ -1,0 +1,21 @@
+package grpcservers
+
+import (
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/storage"
+	"google.golang.org/genproto/googleapis/bytestream"
+	"google.golang.org/grpc"
+)
+
+// Register adds ContentAddressableStorage, ByteStream, ActionCache and
+// Capabilities on top of cas and ac to s. Create s with
+// opts.ServerOptions() so gRPC enforces the same message limit that
+// Capabilities advertises. Use it in bb_storage and in any program that
+// embeds the storage (the single-machine farm, tests).
+func Register(s *grpc.Server, cas, ac storage.BlobAccess, opts Options) {
+	opts = opts.withDefaults()
+	remoteexecution.RegisterContentAddressableStorageServer(s, NewCAS(cas, opts))
+	bytestream.RegisterByteStreamServer(s, NewByteStream(cas, opts))
+	remoteexecution.RegisterActionCacheServer(s, NewActionCache(cas, ac, opts))
+	remoteexecution.RegisterCapabilitiesServer(s, NewCapabilities(opts))
+}
