@@ -1,0 +1,3 @@
+#include "cc/arith.h"
+
+long arith_add(long a, long b) { return a + b; }
