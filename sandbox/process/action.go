@@ -1,0 +1,148 @@
+package process
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/sandbox/buildpath"
+)
+
+// action is one command being run.
+type action struct {
+	cmd      *exec.Cmd
+	cgroup   *actionCgroup
+	files    []*os.File
+	started  time.Time
+	timedOut atomic.Bool
+}
+
+// openOutputs opens the stdout and stderr files. An empty path discards
+// the stream: os/exec connects a nil Stdout or Stderr to /dev/null.
+func (a *action) openOutputs(paths *buildpath.Paths) error {
+	for _, o := range []struct {
+		path string
+		dst  *io.Writer
+	}{{paths.Stdout, &a.cmd.Stdout}, {paths.Stderr, &a.cmd.Stderr}} {
+		if o.path == "" {
+			continue
+		}
+		f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+		if err != nil {
+			// The worker creates the directories these live in.
+			return status.Errorf(codes.FailedPrecondition, "open output: %v", err)
+		}
+		a.files = append(a.files, f)
+		*o.dst = f
+	}
+	return nil
+}
+
+func (a *action) start() error {
+	a.started = time.Now()
+	if err := a.cmd.Start(); err != nil {
+		return status.Errorf(codes.InvalidArgument, "start %s: %v", a.cmd.Path, err)
+	}
+	// The child has its own copies; holding ours would keep nothing alive
+	// but wastes descriptors for the length of the action.
+	for _, f := range a.files {
+		f.Close()
+	}
+	a.files = nil
+	return nil
+}
+
+// wait waits for the first process, stopping the action if ctx ends
+// first, then kills the rest of the action and collects usage.
+func (a *action) wait(ctx context.Context) (*runnerpb.RunResponse, error) {
+	exited := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			a.timedOut.Store(true)
+			a.killAll()
+		case <-exited:
+		}
+	}()
+	a.cmd.Wait()
+	wall := time.Since(a.started)
+	close(exited)
+	state := a.cmd.ProcessState
+	if state == nil {
+		return nil, status.Error(codes.Internal, "wait did not report the process state")
+	}
+	u := usage(state, wall)
+	if err := a.killRest(u); err != nil {
+		return nil, status.Errorf(codes.Internal, "stop remaining processes: %v", err)
+	}
+	resp := &runnerpb.RunResponse{
+		ExitCode: exitCode(state),
+		Usage:    u,
+		TimedOut: a.timedOut.Load(),
+	}
+	packed, err := anypb.New(u)
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "pack usage: %v", err)
+	}
+	resp.ResourceUsage = []*anypb.Any{packed}
+	return resp, nil
+}
+
+// killAll stops the whole action while its first process may still run.
+// Killing the process group is safe here: until the leader is reaped its
+// ID cannot be reused.
+func (a *action) killAll() {
+	if a.cgroup != nil {
+		a.cgroup.kill()
+	}
+	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// killRest kills what the action left behind after its first process was
+// reaped, and takes CPU times from the cgroup when there is one.
+func (a *action) killRest(u *runnerpb.ResourceUsage) error {
+	if a.cgroup == nil {
+		// The group lives on while any member does, so its ID is still
+		// ours if kill finds anything to signal.
+		syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		return nil
+	}
+	if err := a.cgroup.kill(); err != nil {
+		return err
+	}
+	if err := a.cgroup.waitEmpty(); err != nil {
+		return err
+	}
+	user, system, err := a.cgroup.cpuTimes()
+	if err != nil {
+		return fmt.Errorf("read cgroup CPU time: %w", err)
+	}
+	u.UserTime = durationpb.New(user)
+	u.SystemTime = durationpb.New(system)
+	return nil
+}
+
+// close releases the output files and removes the cgroup.
+func (a *action) close() {
+	for _, f := range a.files {
+		f.Close()
+	}
+	if a.cgroup != nil {
+		if err := a.cgroup.destroy(); err != nil {
+			// The next runner start retries the removal.
+			log.Printf("process runner: %v", err)
+		}
+	}
+}
