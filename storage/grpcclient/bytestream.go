@@ -1,0 +1,147 @@
+package grpcclient
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"google.golang.org/genproto/googleapis/bytestream"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// readResourceName is "{instance}/blobs/{hash}/{size}".
+func (c *CAS) readResourceName(d digest.Digest) string {
+	return prefixed(remoteInstance(c.instance, d.Instance), fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size))
+}
+
+// writeResourceName uses a fresh UUID per upload, as REAPI asks.
+func (c *CAS) writeResourceName(d digest.Digest) string {
+	return prefixed(remoteInstance(c.instance, d.Instance), fmt.Sprintf("uploads/%s/blobs/%s/%d", newUUID(), d.Hash, d.Size))
+}
+
+func prefixed(instance, rest string) string {
+	if instance == "" {
+		return rest
+	}
+	return instance + "/" + rest
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// streamRead opens a ByteStream Read; the first message is awaited here so
+// that NotFound is reported by Get rather than by the first Read.
+func (c *CAS) streamRead(ctx context.Context, d digest.Digest) (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	stream, err := c.bs.Read(ctx, &bytestream.ReadRequest{ResourceName: c.readResourceName(d)})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		cancel()
+		if errors.Is(err, io.EOF) {
+			err = status.Errorf(codes.DataLoss, "blob %s: server sent no data", d)
+		}
+		return nil, err
+	}
+	return verify(d, &streamReader{stream: stream, buf: first.Data, cancel: cancel}), nil
+}
+
+// streamReader turns ReadResponses into an io.Reader.
+type streamReader struct {
+	stream bytestream.ByteStream_ReadClient
+	buf    []byte
+	cancel context.CancelFunc
+}
+
+func (r *streamReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		msg, err := r.stream.Recv()
+		if err != nil {
+			return 0, err
+		}
+		r.buf = msg.Data
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// Close ends the stream; reading stops at once even mid-blob.
+func (r *streamReader) Close() error {
+	r.cancel()
+	return nil
+}
+
+// streamWrite uploads through ByteStream Write in chunks. A server that
+// already holds the blob may end the stream early; that is success.
+func (c *CAS) streamWrite(ctx context.Context, d digest.Digest, r io.Reader) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.bs.Write(ctx)
+	if err != nil {
+		return err
+	}
+	name := c.writeResourceName(d)
+	buf := make([]byte, c.chunkBytes)
+	var offset int64
+	for {
+		n, err := io.ReadFull(r, buf[:min(int64(len(buf)), d.Size-offset)])
+		if err != nil && n == 0 && d.Size > offset {
+			return fmt.Errorf("blob %s: read source at %d: %w", d, offset, err)
+		}
+		last := offset+int64(n) == d.Size
+		if last {
+			if err := expectEOF(d, r); err != nil {
+				return err
+			}
+		}
+		req := &bytestream.WriteRequest{WriteOffset: offset, Data: buf[:n], FinishWrite: last}
+		if offset == 0 {
+			req.ResourceName = name
+		}
+		if err := stream.Send(req); err != nil {
+			if errors.Is(err, io.EOF) {
+				// The server ended the stream; its reason is in the response.
+				return c.finishWrite(stream, d)
+			}
+			return err
+		}
+		offset += int64(n)
+		if last {
+			return c.finishWrite(stream, d)
+		}
+	}
+}
+
+// expectEOF refuses a source longer than the digest says.
+func expectEOF(d digest.Digest, r io.Reader) error {
+	var one [1]byte
+	if n, _ := io.ReadFull(r, one[:]); n > 0 {
+		return status.Errorf(codes.InvalidArgument, "blob %s: source is longer than %d bytes", d, d.Size)
+	}
+	return nil
+}
+
+func (c *CAS) finishWrite(stream bytestream.ByteStream_WriteClient, d digest.Digest) error {
+	resp, err := stream.CloseAndRecv()
+	if err != nil {
+		return err
+	}
+	if resp.CommittedSize != d.Size {
+		return status.Errorf(codes.Internal, "blob %s: server committed %d bytes", d, resp.CommittedSize)
+	}
+	return nil
+}
