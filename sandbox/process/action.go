@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -107,7 +106,7 @@ func (a *action) killAll() {
 	if a.cgroup != nil {
 		a.cgroup.kill()
 	}
-	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+	processGroup(a.cmd.Process.Pid).kill()
 }
 
 // killRest kills what the action left behind after its first process was
@@ -116,8 +115,7 @@ func (a *action) killRest(u *runnerpb.ResourceUsage) error {
 	if a.cgroup == nil {
 		// The group lives on while any member does, so its ID is still
 		// ours if kill finds anything to signal.
-		syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
-		return nil
+		return processGroup(a.cmd.Process.Pid).waitGone()
 	}
 	if err := a.cgroup.kill(); err != nil {
 		return err
