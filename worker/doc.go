@@ -1,0 +1,14 @@
+// Package worker is the execution side of bb_worker: a Slot synchronizes
+// with the scheduler as one worker and hands each action it receives to an
+// Executor, which materialises the input root in the slot's build
+// directory, asks a runner to run the command, uploads the outputs and
+// writes the Action Cache.
+//
+// Build directory layout, shared with the runner (paths in RunRequest are
+// relative to the build directory):
+//
+//	<buildDir>/<slot>/root     the input root
+//	<buildDir>/<slot>/tmp      the action's temporary directory
+//	<buildDir>/<slot>/stdout   and stderr: the command's output streams
+//	<buildDir>/<slot>/logs     the runner's logs for this action
+package worker

@@ -1,0 +1,347 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/worker/inputroot"
+	"github.com/sandbarn/sandbarn/worker/outputs"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// maxCommandSize bounds the Command message read from the CAS.
+const maxCommandSize = 16 << 20
+
+// runnerGrace is how long past the action's timeout the worker waits for
+// the runner, which enforces the timeout itself, before giving up on it.
+const runnerGrace = 30 * time.Second
+
+// Stage is the progress of an action, as reported to the scheduler.
+type Stage int
+
+// The stages of an action after it was started, in order.
+const (
+	StageFetchingInputs Stage = iota
+	StageRunning
+	StageUploadingOutputs
+)
+
+// ExecutorConfig holds what an Executor needs.
+type ExecutorConfig struct {
+	CAS         storage.BlobAccess
+	ActionCache storage.BlobAccess
+	Runner      runnerpb.RunnerClient
+	Populator   *inputroot.Populator
+	// BuildDirectory is the directory the runner also sees; each slot has a
+	// subdirectory.
+	BuildDirectory string
+	// WorkerName goes into ExecutedActionMetadata.worker.
+	WorkerName string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// UploadConcurrency bounds parallel output uploads.
+	UploadConcurrency int
+}
+
+// Executor runs single actions. One Executor serves all slots.
+type Executor struct {
+	cfg ExecutorConfig
+}
+
+// NewExecutor returns an Executor. Use one per worker process.
+func NewExecutor(cfg ExecutorConfig) *Executor {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.UploadConcurrency < 1 {
+		cfg.UploadConcurrency = 16
+	}
+	return &Executor{cfg: cfg}
+}
+
+// InstanceName joins the scheduler's instance name prefix and the suffix it
+// sent with the action into the instance name for storage.
+func InstanceName(prefix, suffix string) string {
+	switch {
+	case prefix == "":
+		return suffix
+	case suffix == "":
+		return prefix
+	}
+	return prefix + "/" + suffix
+}
+
+// Execute runs one action in the slot's directory and always returns a
+// response: failures are in its status, with whatever result was obtained
+// (a timed-out action still has its partial outputs). report is called at
+// each stage change.
+func (e *Executor) Execute(ctx context.Context, slot, instancePrefix string, desired *remoteworker.DesiredState_Executing, report func(Stage)) *remoteexecution.ExecuteResponse {
+	md := &remoteexecution.ExecutedActionMetadata{
+		Worker:               e.cfg.WorkerName,
+		QueuedTimestamp:      desired.QueuedTimestamp,
+		WorkerStartTimestamp: e.now(),
+	}
+	result := &remoteexecution.ActionResult{ExecutionMetadata: md}
+	a := &actionRun{
+		e:        e,
+		dir:      slotDirectory{buildDir: e.cfg.BuildDirectory, slot: slot},
+		instance: InstanceName(instancePrefix, desired.InstanceNameSuffix),
+		desired:  desired,
+		result:   result,
+		report:   report,
+	}
+	err := a.run(ctx)
+	if cerr := a.dir.clean(); err == nil && cerr != nil {
+		err = status.Errorf(codes.Internal, "%v", cerr)
+	}
+	md.WorkerCompletedTimestamp = e.now()
+	resp := &remoteexecution.ExecuteResponse{Result: result}
+	if err != nil {
+		resp.Status = statusOf(err).Proto()
+		resp.Message = resp.Status.Message
+	}
+	return resp
+}
+
+func (e *Executor) now() *timestamppb.Timestamp { return timestamppb.New(e.cfg.Now()) }
+
+// statusOf converts an error to a status. Errors from the local file system
+// and other non-gRPC errors are infrastructure failures: INTERNAL.
+func statusOf(err error) *status.Status {
+	if s, ok := status.FromError(err); ok {
+		return s
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.New(codes.DeadlineExceeded, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.New(codes.Canceled, err.Error())
+	}
+	return status.New(codes.Internal, err.Error())
+}
+
+// actionRun is the state of one Execute call.
+type actionRun struct {
+	e        *Executor
+	dir      slotDirectory
+	instance string
+	desired  *remoteworker.DesiredState_Executing
+	result   *remoteexecution.ActionResult
+	report   func(Stage)
+	command  *remoteexecution.Command
+}
+
+func (a *actionRun) run(ctx context.Context) error {
+	action := a.desired.Action
+	if action == nil {
+		return status.Error(codes.InvalidArgument, "the scheduler sent no Action")
+	}
+	fn := a.desired.DigestFunction
+	if err := a.dir.prepare(); err != nil {
+		return err
+	}
+	a.report(StageFetchingInputs)
+	md := a.result.ExecutionMetadata
+	md.InputFetchStartTimestamp = a.e.now()
+	if err := a.fetchInputs(ctx, action, fn); err != nil {
+		return err
+	}
+	md.InputFetchCompletedTimestamp = a.e.now()
+
+	a.report(StageRunning)
+	md.ExecutionStartTimestamp = a.e.now()
+	timedOut, err := a.execute(ctx, action)
+	md.ExecutionCompletedTimestamp = a.e.now()
+	if err != nil {
+		return err
+	}
+
+	a.report(StageUploadingOutputs)
+	md.OutputUploadStartTimestamp = a.e.now()
+	if err := a.uploadOutputs(ctx, fn); err != nil {
+		return err
+	}
+	md.OutputUploadCompletedTimestamp = a.e.now()
+	if timedOut {
+		return status.Errorf(codes.DeadlineExceeded, "action timed out after %s", action.Timeout.AsDuration())
+	}
+	if a.result.ExitCode == 0 && !action.DoNotCache {
+		return a.writeActionCache(ctx, fn)
+	}
+	return nil
+}
+
+// fetchInputs reads the Command and fills the input root, then creates the
+// working directory and the parents of the outputs, which REAPI makes the
+// worker's job.
+func (a *actionRun) fetchInputs(ctx context.Context, action *remoteexecution.Action, fn remoteexecution.DigestFunction_Value) error {
+	cmdDigest, err := digest.FromProto(a.instance, fn, action.CommandDigest)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "command digest: %v", status.Convert(err).Message())
+	}
+	a.command = &remoteexecution.Command{}
+	if err := storage.GetProto(ctx, a.e.cfg.CAS, cmdDigest, maxCommandSize, a.command); err != nil {
+		if status.Code(err) == codes.NotFound {
+			return missingCommand(cmdDigest)
+		}
+		return err
+	}
+	if err := a.e.cfg.Populator.Populate(ctx, a.instance, fn, action.InputRootDigest, a.dir.abs("root")); err != nil {
+		return err
+	}
+	return createOutputParents(a.dir.abs("root"), a.command)
+}
+
+// execute calls the runner and records the exit code and resource usage.
+// It reports whether the action ran past its timeout.
+func (a *actionRun) execute(ctx context.Context, action *remoteexecution.Action) (bool, error) {
+	req := &runnerpb.RunRequest{
+		Arguments:            a.command.Arguments,
+		EnvironmentVariables: map[string]string{},
+		WorkingDirectory:     a.command.WorkingDirectory,
+		StdoutPath:           a.dir.rel("stdout"),
+		StderrPath:           a.dir.rel("stderr"),
+		InputRootDirectory:   a.dir.rel("root"),
+		TemporaryDirectory:   a.dir.rel("tmp"),
+		ServerLogsDirectory:  a.dir.rel("logs"),
+		Platform:             platformOf(action, a.command),
+		InstanceName:         a.instance,
+	}
+	for _, v := range a.command.EnvironmentVariables {
+		req.EnvironmentVariables[v.Name] = v.Value
+	}
+	runCtx := ctx
+	timeout := action.Timeout.AsDuration()
+	if timeout > 0 {
+		req.Timeout = durationpb.New(timeout)
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, timeout+runnerGrace)
+		defer cancel()
+	}
+	resp, err := a.e.cfg.Runner.Run(runCtx, req)
+	if err != nil {
+		if ctx.Err() == nil && runCtx.Err() != nil {
+			// The runner did not stop the action at its deadline; treat it
+			// as timed out so partial outputs are still returned.
+			return true, nil
+		}
+		s := status.Convert(err)
+		return false, status.Errorf(s.Code(), "runner: %s", s.Message())
+	}
+	a.result.ExitCode = int32(resp.ExitCode)
+	md := a.result.ExecutionMetadata
+	if resp.Usage != nil {
+		if any, err := anypb.New(resp.Usage); err == nil {
+			md.AuxiliaryMetadata = append(md.AuxiliaryMetadata, any)
+		}
+	}
+	for _, u := range resp.ResourceUsage {
+		// Skip Buildbarn-style copies of the typed usage already added.
+		if resp.Usage == nil || !u.MessageIs(resp.Usage) {
+			md.AuxiliaryMetadata = append(md.AuxiliaryMetadata, u)
+		}
+	}
+	return resp.TimedOut, nil
+}
+
+// uploadOutputs collects outputs and the output streams and stores the
+// blobs that the CAS lacks.
+func (a *actionRun) uploadOutputs(ctx context.Context, fn remoteexecution.DigestFunction_Value) error {
+	blobs := outputs.NewBlobSet(a.instance, fn)
+	if err := outputs.Collect(blobs, a.dir.abs("root"), a.command, a.result); err != nil {
+		return err
+	}
+	for name, field := range map[string]**remoteexecution.Digest{"stdout": &a.result.StdoutDigest, "stderr": &a.result.StderrDigest} {
+		info, err := os.Stat(a.dir.abs(name))
+		if err != nil || info.Size() == 0 {
+			continue
+		}
+		d, err := blobs.AddFile(a.dir.abs(name))
+		if err != nil {
+			return err
+		}
+		*field = d.Proto()
+	}
+	if _, err := blobs.Upload(ctx, a.e.cfg.CAS, a.e.cfg.UploadConcurrency); err != nil {
+		s := status.Convert(err)
+		return status.Errorf(s.Code(), "upload outputs: %s", s.Message())
+	}
+	return nil
+}
+
+func (a *actionRun) writeActionCache(ctx context.Context, fn remoteexecution.DigestFunction_Value) error {
+	d, err := digest.FromProto(a.instance, fn, a.desired.ActionDigest)
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "action digest: %v", status.Convert(err).Message())
+	}
+	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(a.result)
+	if err != nil {
+		return status.Errorf(codes.Internal, "marshal action result: %v", err)
+	}
+	if err := storage.PutBytes(ctx, a.e.cfg.ActionCache, d, data); err != nil {
+		s := status.Convert(err)
+		return status.Errorf(s.Code(), "write action cache: %s", s.Message())
+	}
+	return nil
+}
+
+// platformOf returns the Action's platform, or the Command's for clients
+// before REAPI 2.2 (Bazel 4.2) that fill only that one.
+func platformOf(action *remoteexecution.Action, cmd *remoteexecution.Command) *remoteexecution.Platform {
+	if len(action.GetPlatform().GetProperties()) > 0 {
+		return action.Platform
+	}
+	return cmd.Platform
+}
+
+// createOutputParents creates the working directory and the parent
+// directories of every declared output, world-writable like the rest of
+// the input root.
+func createOutputParents(root string, cmd *remoteexecution.Command) error {
+	workDir := filepath.Join(root, cmd.WorkingDirectory)
+	if err := mkdirAll(root, workDir); err != nil {
+		return err
+	}
+	paths := append(append(append([]string(nil), cmd.OutputPaths...), cmd.OutputFiles...), cmd.OutputDirectories...)
+	for _, p := range paths {
+		if err := mkdirAll(root, filepath.Dir(filepath.Join(workDir, p))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mkdirAll(root, dir string) error {
+	rel, err := filepath.Rel(root, dir)
+	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == "../" {
+		return status.Errorf(codes.InvalidArgument, "path %q leaves the input root", dir)
+	}
+	if rel == "." {
+		return nil
+	}
+	if err := mkdirAll(root, filepath.Dir(dir)); err != nil {
+		return err
+	}
+	err = os.Mkdir(dir, 0o777)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	return os.Chmod(dir, 0o777)
+}
