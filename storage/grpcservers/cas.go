@@ -137,5 +137,8 @@ func digestsFromProto(instance string, fn remoteexecution.DigestFunction_Value, 
 // statusProto turns an error into the google.rpc.Status that batch
 // responses carry per entry; nil becomes OK.
 func statusProto(err error) *rpcstatus.Status {
+	if err == nil {
+		return &rpcstatus.Status{}
+	}
 	return status.Convert(err).Proto()
 }
