@@ -1,0 +1,222 @@
+package container
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/sandbox"
+)
+
+// Runner runs each request in a container of its own. It is safe for
+// concurrent use by the worker's build slots.
+type Runner struct {
+	cfg      Config
+	rootless bool
+	identity identity
+	cgroups  cgroupSetup
+	stateDir string
+	nextID   atomic.Uint64
+}
+
+var _ sandbox.Runner = (*Runner)(nil)
+
+// New checks the configuration and prepares the host side (state
+// directory, cgroup layout). Use it for bb_runner when actions must be
+// isolated from the host and from each other; the caller's main must have
+// called Init.
+func New(cfg Config) (*Runner, error) {
+	rootless := os.Geteuid() != 0
+	cfg.applyDefaults(rootless)
+	if err := cfg.validate(rootless); err != nil {
+		return nil, fmt.Errorf("sandbox configuration: %w", err)
+	}
+	if !cfg.DisableSeccomp && !seccompSupported {
+		return nil, errors.New("sandbox: built without seccomp support (build with -tags seccomp and libseccomp-dev)")
+	}
+	id, err := newIdentity(&cfg, rootless)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox configuration: %w", err)
+	}
+	cg, err := setUpCgroups(&cfg, rootless, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	// Each runner gets a fresh state directory of its own, so a restarted
+	// runner never trips over containers a previous one left behind.
+	if err := os.MkdirAll(cfg.StateDirectory, 0o711); err != nil {
+		return nil, fmt.Errorf("sandbox state directory: %w", err)
+	}
+	stateDir, err := os.MkdirTemp(cfg.StateDirectory, "containers-")
+	if err != nil {
+		return nil, fmt.Errorf("sandbox state directory: %w", err)
+	}
+	return &Runner{cfg: cfg, rootless: rootless, identity: id, cgroups: cg, stateDir: stateDir}, nil
+}
+
+// CheckReadiness reports whether a path the worker names exists in the
+// build directory.
+func (r *Runner) CheckReadiness(ctx context.Context, req *runnerpb.CheckReadinessRequest) error {
+	p, err := r.buildPath(req.Path)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(p); err != nil {
+		return status.Errorf(codes.Unavailable, "readiness path: %v", err)
+	}
+	return nil
+}
+
+// Run executes one request in a new container and destroys it afterwards.
+func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.RunResponse, error) {
+	a, err := r.prepareAction(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	stdout, stderr, err := r.openOutputs(req)
+	if err != nil {
+		return nil, err
+	}
+	defer stdout.Close()
+	defer stderr.Close()
+
+	user := r.actionUser(a.settings)
+	if r.identity.chownInputs {
+		uid, gid := r.identity.hostUID(user.uid, user.gid)
+		previous, err := handOver(a.inputRoot, owner{uid, gid})
+		if err != nil {
+			return nil, status.Errorf(codes.Internal, "input root ownership: %v", err)
+		}
+		first := int(r.identity.uidMap[0].HostID)
+		defer handBack(a.inputRoot, previous, first, int(r.identity.uidMap[0].Size))
+	}
+	resp, err := r.runContainer(ctx, a, req, user, stdout, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Usage.OomKilled {
+		r.reportOOM(resp, a.settings, stderr)
+	}
+	return resp, nil
+}
+
+// prepareAction checks the request and resolves its sandbox settings and
+// root filesystem.
+func (r *Runner) prepareAction(ctx context.Context, req *runnerpb.RunRequest) (action, error) {
+	if len(req.Arguments) == 0 {
+		return action{}, status.Error(codes.InvalidArgument, "no command arguments")
+	}
+	if err := checkRelative("working directory", req.WorkingDirectory, true); err != nil {
+		return action{}, err
+	}
+	s, err := parseProperties(req.Platform, &r.cfg)
+	if err != nil {
+		return action{}, err
+	}
+	inputRoot, err := r.buildPath(req.InputRootDirectory)
+	if err != nil {
+		return action{}, err
+	}
+	rootfs, err := r.cfg.Rootfs(ctx, s.image)
+	if err != nil {
+		return action{}, err
+	}
+	id := "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
+	return action{id: id, inputRoot: inputRoot, rootfs: rootfs, settings: s}, nil
+}
+
+func (r *Runner) openOutputs(req *runnerpb.RunRequest) (*os.File, *os.File, error) {
+	open := func(rel string) (*os.File, error) {
+		p, err := r.buildPath(rel)
+		if err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, status.Errorf(codes.FailedPrecondition, "output file: %v", err)
+		}
+		return f, nil
+	}
+	stdout, err := open(req.StdoutPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	stderr, err := open(req.StderrPath)
+	if err != nil {
+		stdout.Close()
+		return nil, nil, err
+	}
+	return stdout, stderr, nil
+}
+
+type sandboxUser struct{ uid, gid uint32 }
+
+func (r *Runner) actionUser(s settings) sandboxUser {
+	if s.runAsRoot && !r.identity.singleUID {
+		return sandboxUser{0, 0}
+	}
+	return sandboxUser{r.cfg.ActionUID, r.cfg.ActionGID}
+}
+
+// buildPath resolves a request path, which must stay inside the build
+// directory.
+func (r *Runner) buildPath(rel string) (string, error) {
+	if err := checkRelative("path", rel, false); err != nil {
+		return "", err
+	}
+	return filepath.Join(r.cfg.BuildDirectory, rel), nil
+}
+
+func checkRelative(what, p string, emptyOK bool) error {
+	if p == "" && emptyOK {
+		return nil
+	}
+	if p == "" || filepath.IsAbs(p) || !filepath.IsLocal(p) {
+		return status.Errorf(codes.InvalidArgument, "%s %q must be a relative path inside the build directory", what, p)
+	}
+	return nil
+}
+
+// environment renders the request's variables in a fixed order, with
+// TMPDIR pointing at the sandbox's private /tmp unless the action set it.
+func environment(vars map[string]string) []string {
+	env := make([]string, 0, len(vars)+1)
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	if _, ok := vars["TMPDIR"]; !ok {
+		env = append(env, "TMPDIR="+tmpPath)
+	}
+	sort.Strings(env)
+	return env
+}
+
+// exitCode follows the shell's convention for a process killed by a
+// signal, so a killed action never looks successful.
+func exitCode(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 128 + int64(unix.SIGKILL)
+	}
+	if ws, ok := ps.Sys().(unix.WaitStatus); ok && ws.Signaled() {
+		return 128 + int64(ws.Signal())
+	}
+	return int64(ps.ExitCode())
+}
+
+func usageAny(resp *runnerpb.RunResponse) {
+	if a, err := anypb.New(resp.Usage); err == nil {
+		resp.ResourceUsage = []*anypb.Any{a}
+	}
+}
+
