@@ -1,0 +1,140 @@
+package scheduler
+
+import (
+	"fmt"
+	"time"
+)
+
+// Matching rules for platform properties.
+const (
+	// RuleExact routes an action only to workers advertising the same value.
+	RuleExact = "exact"
+	// RuleMinimum treats the value as a numeric capacity: the worker's value
+	// must be at least the action's.
+	RuleMinimum = "minimum"
+	// RuleRunner excludes the property from routing; it only reaches the
+	// runner through Action.platform.
+	RuleRunner = "runner"
+)
+
+// Config holds the scheduler's tunables. Zero values are replaced by the
+// defaults in DefaultConfig.
+type Config struct {
+	// PropertyRules maps a platform property name to RuleExact,
+	// RuleMinimum or RuleRunner. Names not listed use RuleExact.
+	PropertyRules map[string]string
+	// DefaultExecutionTimeout is given to actions without a timeout.
+	DefaultExecutionTimeout time.Duration
+	// MaximumExecutionTimeout rejects actions asking for more.
+	MaximumExecutionTimeout time.Duration
+	// IdleSynchronizeTimeout is how long an idle worker's Synchronize is held
+	// open waiting for work.
+	IdleSynchronizeTimeout time.Duration
+	// ExecutingSynchronizeInterval is how often a busy worker is asked to
+	// report; it must be well below WorkerLostTimeout.
+	ExecutingSynchronizeInterval time.Duration
+	// WorkerLostTimeout declares a worker lost when it has not synchronized
+	// for this long (and is not waiting in a Synchronize call).
+	WorkerLostTimeout time.Duration
+	// MaximumAttempts bounds how often an action is started on workers that
+	// are then lost; the last loss fails it with UNAVAILABLE.
+	MaximumAttempts int
+	// CrashLoopLimit bounds how often a worker may restart while running an
+	// action (it comes back idle having forgotten it) before the action is
+	// failed with INTERNAL.
+	CrashLoopLimit int
+	// StartupGracePeriod lets actions queue without a matching worker while
+	// workers are still registering, and is how long a platform queue may
+	// go without any matching worker before its actions fail.
+	StartupGracePeriod time.Duration
+	// KeepAliveInterval is the longest gap between two Operation messages
+	// on an Execute or WaitExecution stream.
+	KeepAliveInterval time.Duration
+	// CompletedRetention keeps finished operations for WaitExecution and
+	// the admin API.
+	CompletedRetention time.Duration
+	// SweepInterval is how often lost workers and expired operations are
+	// looked for.
+	SweepInterval time.Duration
+	// PriorityMinimum and PriorityMaximum bound ExecutionPolicy.priority;
+	// values outside are clamped. Lower numbers run first, as in REAPI.
+	PriorityMinimum int32
+	PriorityMaximum int32
+	// MaximumMessageSize bounds the Action and Command read from the CAS.
+	MaximumMessageSize int64
+}
+
+// DefaultConfig returns the values used for unset fields.
+func DefaultConfig() Config {
+	return Config{
+		DefaultExecutionTimeout:      15 * time.Minute,
+		MaximumExecutionTimeout:      time.Hour,
+		IdleSynchronizeTimeout:       30 * time.Second,
+		ExecutingSynchronizeInterval: 10 * time.Second,
+		WorkerLostTimeout:            time.Minute,
+		MaximumAttempts:              3,
+		CrashLoopLimit:               3,
+		StartupGracePeriod:           30 * time.Second,
+		KeepAliveInterval:            30 * time.Second,
+		CompletedRetention:           time.Minute,
+		SweepInterval:                time.Second,
+		PriorityMinimum:              -1000,
+		PriorityMaximum:              1000,
+		MaximumMessageSize:           16 << 20,
+	}
+}
+
+// withDefaults fills unset fields and checks the result.
+func (c Config) withDefaults() (Config, error) {
+	d := DefaultConfig()
+	setDuration := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setDuration(&c.DefaultExecutionTimeout, d.DefaultExecutionTimeout)
+	setDuration(&c.MaximumExecutionTimeout, d.MaximumExecutionTimeout)
+	setDuration(&c.IdleSynchronizeTimeout, d.IdleSynchronizeTimeout)
+	setDuration(&c.ExecutingSynchronizeInterval, d.ExecutingSynchronizeInterval)
+	setDuration(&c.WorkerLostTimeout, d.WorkerLostTimeout)
+	setDuration(&c.StartupGracePeriod, d.StartupGracePeriod)
+	setDuration(&c.KeepAliveInterval, d.KeepAliveInterval)
+	setDuration(&c.CompletedRetention, d.CompletedRetention)
+	setDuration(&c.SweepInterval, d.SweepInterval)
+	if c.MaximumAttempts == 0 {
+		c.MaximumAttempts = d.MaximumAttempts
+	}
+	if c.CrashLoopLimit == 0 {
+		c.CrashLoopLimit = d.CrashLoopLimit
+	}
+	if c.PriorityMinimum == 0 && c.PriorityMaximum == 0 {
+		c.PriorityMinimum, c.PriorityMaximum = d.PriorityMinimum, d.PriorityMaximum
+	}
+	if c.MaximumMessageSize == 0 {
+		c.MaximumMessageSize = d.MaximumMessageSize
+	}
+	for name, rule := range c.PropertyRules {
+		switch rule {
+		case RuleExact, RuleMinimum, RuleRunner:
+		default:
+			return c, fmt.Errorf("platform property %q: unknown matching rule %q (want exact, minimum or runner)", name, rule)
+		}
+	}
+	if c.DefaultExecutionTimeout > c.MaximumExecutionTimeout {
+		return c, fmt.Errorf("default execution timeout %s exceeds the maximum %s", c.DefaultExecutionTimeout, c.MaximumExecutionTimeout)
+	}
+	if c.ExecutingSynchronizeInterval >= c.WorkerLostTimeout {
+		return c, fmt.Errorf("executing synchronize interval %s must be below the worker lost timeout %s", c.ExecutingSynchronizeInterval, c.WorkerLostTimeout)
+	}
+	if c.PriorityMinimum > c.PriorityMaximum {
+		return c, fmt.Errorf("priority range [%d, %d] is empty", c.PriorityMinimum, c.PriorityMaximum)
+	}
+	return c, nil
+}
+
+func (c Config) rule(name string) string {
+	if r, ok := c.PropertyRules[name]; ok {
+		return r
+	}
+	return RuleExact
+}

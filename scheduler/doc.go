@@ -1,0 +1,25 @@
+// Package scheduler is Sandbarn's execution scheduler. It serves the REAPI
+// Execution service to build clients and Buildbarn's
+// buildbarn.remoteworker.OperationQueue protocol to workers, and keeps the
+// queue of actions in memory between the two.
+//
+// Actions are sorted into platform queues keyed by instance name and the
+// action's routing platform properties. Workers are grouped into classes
+// (instance name prefix plus advertised platform); each class knows the
+// queues it may serve, so dispatching never scans all queues or workers.
+// Within a queue, actions are ordered by priority, then round-robin across
+// invocations (so one build cannot starve another), then FIFO.
+//
+// Platform properties handed to the worker: the Action sent in
+// DesiredState.Executing is the client's Action with its platform filled in
+// from Command.platform when the client left it empty (REAPI 2.0-2.1
+// clients such as Bazel 4.2), and with the timeout set to the configured
+// default when absent. The worker therefore finds every property the runner
+// needs, routing or not, in Action.platform. The action digest stays the
+// client's, so the worker writes the Action Cache under the right key.
+//
+// All state lives behind one mutex; nothing slow (storage, marshalling,
+// network) happens while it is held. Time comes from an injected Clock and
+// operation names from an injected IDGenerator, so tests drive the
+// scheduler deterministically.
+package scheduler

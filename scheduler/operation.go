@@ -1,0 +1,76 @@
+package scheduler
+
+import (
+	"time"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/storage/digest"
+)
+
+// maxInvocationsPerOperation bounds the invocations remembered for a
+// merged operation; more are merged but not listed.
+const maxInvocationsPerOperation = 16
+
+// operation is one execution, shared by every client whose identical
+// Execute was merged into it. Fields are guarded by Scheduler.mu.
+type operation struct {
+	name     string
+	mergeKey string // "" when the action may not be merged (do_not_cache)
+	instance string
+	digest   digest.Digest
+	// action is what the worker receives: the client's Action with platform
+	// and timeout filled in.
+	action      *remoteexecution.Action
+	priority    int32
+	invocation  string   // the invocation it is queued under for fairness
+	invocations []string // every invocation waiting on it
+	queue       *platformQueue
+
+	stage       remoteexecution.ExecutionStage_Value
+	queuedAt    time.Time
+	startedAt   time.Time
+	completedAt time.Time
+	worker      *worker
+	lastWorker  string
+	attempts    int
+	crashes     int
+	response    *remoteexecution.ExecuteResponse
+
+	// changed is closed and replaced at every change, waking every stream
+	// waiting on the operation without per-operation polling.
+	changed chan struct{}
+}
+
+func (op *operation) notify() {
+	close(op.changed)
+	op.changed = make(chan struct{})
+}
+
+func (op *operation) done() bool {
+	return op.stage == remoteexecution.ExecutionStage_COMPLETED
+}
+
+func (op *operation) addInvocation(id string) {
+	for _, have := range op.invocations {
+		if have == id {
+			return
+		}
+	}
+	if len(op.invocations) < maxInvocationsPerOperation {
+		op.invocations = append(op.invocations, id)
+	}
+}
+
+// snapshot is an operation's state copied out under the lock, so that
+// messages are built without holding it.
+type snapshot struct {
+	name     string
+	digest   digest.Digest
+	stage    remoteexecution.ExecutionStage_Value
+	response *remoteexecution.ExecuteResponse
+	changed  chan struct{}
+}
+
+func (op *operation) snapshot() snapshot {
+	return snapshot{name: op.name, digest: op.digest, stage: op.stage, response: op.response, changed: op.changed}
+}

@@ -1,0 +1,142 @@
+package scheduler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+)
+
+// property is one name/value pair of a platform, with its matching rule.
+type property struct {
+	name, value, rule string
+}
+
+// routingProperties returns the properties of an action's platform that
+// take part in routing, sorted, and a key identifying them.
+func (c Config) routingProperties(p *remoteexecution.Platform) ([]property, string) {
+	var props []property
+	for _, pp := range p.GetProperties() {
+		rule := c.rule(pp.Name)
+		if rule == RuleRunner {
+			continue
+		}
+		props = append(props, property{name: pp.Name, value: pp.Value, rule: rule})
+	}
+	sort.Slice(props, func(i, j int) bool {
+		if props[i].name != props[j].name {
+			return props[i].name < props[j].name
+		}
+		return props[i].value < props[j].value
+	})
+	var b strings.Builder
+	for _, pp := range props {
+		fmt.Fprintf(&b, "%q=%q;", pp.name, pp.value)
+	}
+	return props, b.String()
+}
+
+// workerPlatform is what a worker advertises: each name may carry several
+// values (REAPI allows repeated names).
+type workerPlatform map[string][]string
+
+func newWorkerPlatform(p *remoteexecution.Platform) (workerPlatform, string) {
+	wp := workerPlatform{}
+	for _, pp := range p.GetProperties() {
+		wp[pp.Name] = append(wp[pp.Name], pp.Value)
+	}
+	names := make([]string, 0, len(wp))
+	for n := range wp {
+		sort.Strings(wp[n])
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "%q=%q;", n, wp[n])
+	}
+	return wp, b.String()
+}
+
+// satisfies reports whether the worker meets one requested property.
+func (wp workerPlatform) satisfies(p property) bool {
+	for _, v := range wp[p.name] {
+		switch p.rule {
+		case RuleMinimum:
+			have, err1 := parseQuantity(v)
+			want, err2 := parseQuantity(p.value)
+			if err1 == nil && err2 == nil && have >= want {
+				return true
+			}
+		default:
+			if v == p.value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (wp workerPlatform) satisfiesAll(props []property) bool {
+	for _, p := range props {
+		if !wp.satisfies(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// quantitySuffixes are the units accepted by the minimum rule, so that
+// memory can be written as in the runner's properties ("512MiB", "2G").
+var quantitySuffixes = []struct {
+	suffix string
+	factor float64
+}{
+	{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+	{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40},
+	{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12},
+	{"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+	{"k", 1e3}, {"m", 1e-3}, {"B", 1},
+}
+
+// parseQuantity parses a number with an optional unit suffix.
+func parseQuantity(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	factor := 1.0
+	for _, q := range quantitySuffixes {
+		if strings.HasSuffix(s, q.suffix) {
+			s, factor = strings.TrimSuffix(s, q.suffix), q.factor
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("not a quantity: %q", s)
+	}
+	return v * factor, nil
+}
+
+// instanceSuffix reports whether prefix is a path-wise prefix of instance
+// ("a" is a prefix of "a" and "a/b", not of "ab") and returns the rest.
+func instanceSuffix(prefix, instance string) (string, bool) {
+	switch {
+	case prefix == "":
+		return instance, true
+	case instance == prefix:
+		return "", true
+	case strings.HasPrefix(instance, prefix+"/"):
+		return instance[len(prefix)+1:], true
+	}
+	return "", false
+}
+
+// platformOf picks the platform an action is routed by: Action.platform,
+// or Command.platform for REAPI 2.0-2.1 clients that only fill the latter.
+func platformOf(action *remoteexecution.Action, command *remoteexecution.Command) *remoteexecution.Platform {
+	if len(action.GetPlatform().GetProperties()) > 0 {
+		return action.Platform
+	}
+	return command.GetPlatform()
+}

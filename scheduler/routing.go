@@ -1,0 +1,153 @@
+package scheduler
+
+import (
+	"fmt"
+	"strings"
+)
+
+// eligibleClasses returns the worker classes that may run actions of the
+// given instance and routing properties: those satisfying every property,
+// narrowed to the longest matching instance name prefix.
+func (s *Scheduler) eligibleClasses(instance string, props []property) []*workerClass {
+	var out []*workerClass
+	best := -1
+	for _, c := range s.classes {
+		if _, ok := instanceSuffix(c.prefix, instance); !ok || !c.platform.satisfiesAll(props) {
+			continue
+		}
+		switch l := len(c.prefix); {
+		case l > best:
+			out, best = append(out[:0], c), l
+		case l == best:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// linkQueue points q and its eligible classes at each other.
+func (s *Scheduler) linkQueue(q *platformQueue) {
+	had := len(q.classes) > 0
+	q.classes = s.eligibleClasses(q.instance, q.props)
+	for _, c := range q.classes {
+		c.queues = append(c.queues, q)
+	}
+	if had && len(q.classes) == 0 {
+		q.noWorkersSince = s.clk.Now()
+	}
+}
+
+// relinkAll recomputes which classes serve which queues. It runs only
+// when a class appears or disappears, never per dispatch, and then hands
+// queued work to workers that became eligible.
+func (s *Scheduler) relinkAll() {
+	for _, c := range s.classes {
+		c.queues = nil
+	}
+	for _, q := range s.queues {
+		s.linkQueue(q)
+	}
+	for _, q := range s.queues {
+		s.dispatchWaiting(q)
+	}
+}
+
+// dispatchWaiting gives q's queued operations to its waiting workers.
+func (s *Scheduler) dispatchWaiting(q *platformQueue) {
+	for q.queued > 0 {
+		var w *worker
+		for _, c := range q.classes {
+			if e := c.waiting.Front(); e != nil {
+				w = e.Value.(*worker)
+				c.waiting.Remove(e)
+				w.waitElem = nil
+				break
+			}
+		}
+		if w == nil {
+			return
+		}
+		op := q.pop()
+		s.assign(op, w)
+		w.wake <- op
+	}
+}
+
+// explainUnmatched says why no worker can run an action, naming the first
+// property no registered worker offers.
+func (s *Scheduler) explainUnmatched(instance string, props []property) string {
+	var candidates []*workerClass
+	for _, c := range s.classes {
+		if _, ok := instanceSuffix(c.prefix, instance); ok {
+			candidates = append(candidates, c)
+		}
+	}
+	if len(candidates) == 0 {
+		return fmt.Sprintf("no worker serves instance name %q", instance)
+	}
+	for _, p := range props {
+		offered := false
+		for _, c := range candidates {
+			offered = offered || c.platform.satisfies(p)
+		}
+		if !offered {
+			return fmt.Sprintf("no worker offers platform property %s=%q (matching rule %s)", p.name, p.value, p.rule)
+		}
+	}
+	parts := make([]string, len(props))
+	for i, p := range props {
+		parts[i] = fmt.Sprintf("%s=%q", p.name, p.value)
+	}
+	return fmt.Sprintf("no single worker offers all of the platform properties %s", strings.Join(parts, ", "))
+}
+
+// classFor returns the class for a worker's prefix and platform, creating
+// it (and relinking) on first sight.
+func (s *Scheduler) classFor(key, prefix string, platform workerPlatform) *workerClass {
+	if c, ok := s.classes[key]; ok {
+		return c
+	}
+	c := newWorkerClass(key, prefix, platform)
+	s.classes[key] = c
+	s.relinkAll()
+	return c
+}
+
+// queueFor returns the queue for an action, creating it when it has
+// eligible workers or the caller allows it anyway. It returns nil when
+// no worker can take the action and create is false.
+func (s *Scheduler) queueFor(instance string, props []property, routingKey string, allowUnmatched bool) *platformQueue {
+	key := instance + "\x00" + routingKey
+	if q, ok := s.queues[key]; ok {
+		if len(q.classes) == 0 && !allowUnmatched {
+			return nil
+		}
+		return q
+	}
+	q := newPlatformQueue(key, instance, props)
+	q.classes = s.eligibleClasses(instance, props)
+	if len(q.classes) == 0 {
+		if !allowUnmatched {
+			return nil
+		}
+		q.noWorkersSince = s.clk.Now()
+	}
+	for _, c := range q.classes {
+		c.queues = append(c.queues, q)
+	}
+	label := queueLabel(instance, props)
+	q.queuedGauge = s.metrics.queued.WithLabelValues(label)
+	q.executingGauge = s.metrics.executing.WithLabelValues(label)
+	s.queues[key] = q
+	return q
+}
+
+// queueLabel is a readable name for a queue, used in metrics and the admin
+// API.
+func queueLabel(instance string, props []property) string {
+	parts := make([]string, len(props))
+	for i, p := range props {
+		parts[i] = p.name + "=" + p.value
+	}
+	return fmt.Sprintf("%q{%s}", instance, strings.Join(parts, ","))
+}

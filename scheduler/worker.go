@@ -1,0 +1,75 @@
+package scheduler
+
+import (
+	"container/list"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// worker is one worker slot, identified by its worker_id labels. Guarded
+// by Scheduler.mu.
+type worker struct {
+	key    string
+	labels map[string]string
+	class  *workerClass
+
+	lastSeen time.Time
+	inCall   int // Synchronize calls in progress; such a worker is alive
+	drained  bool
+
+	op *operation
+	// acked is set once the worker reported executing op, proving it
+	// received the assignment.
+	acked bool
+
+	// waitElem is the worker's place in class.waiting while it long-polls;
+	// whoever removes it sends exactly one value (an operation or nil) on
+	// wake.
+	waitElem *list.Element
+	wake     chan *operation
+}
+
+// workerKey formats labels canonically: sorted name=value pairs.
+func workerKey(labels map[string]string) string {
+	names := make([]string, 0, len(labels))
+	for n := range labels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%s=%q", n, labels[n])
+	}
+	return "{" + b.String() + "}"
+}
+
+// matchesPattern reports whether every label of the pattern is present
+// with the same value.
+func matchesPattern(labels, pattern map[string]string) bool {
+	for k, v := range pattern {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// workerClass groups workers with the same instance name prefix and
+// platform; they can all take from the same queues.
+type workerClass struct {
+	key      string
+	prefix   string
+	platform workerPlatform
+	queues   []*platformQueue
+	waiting  *list.List // of *worker, long-polling and not drained
+	workers  int
+}
+
+func newWorkerClass(key, prefix string, platform workerPlatform) *workerClass {
+	return &workerClass{key: key, prefix: prefix, platform: platform, waiting: list.New()}
+}
