@@ -1,0 +1,136 @@
+package grpcclient_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"testing"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/storage/grpcclient"
+	"github.com/sandbarn/sandbarn/storage/grpcservers"
+	"github.com/sandbarn/sandbarn/storage/local"
+	"github.com/sandbarn/sandbarn/storage/storagetest"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+)
+
+const maxMessage = 4 << 20
+
+// stack is local disk behind our gRPC server on loopback TCP, reached
+// through our client.
+type stack struct {
+	conn     *grpc.ClientConn
+	localCAS storage.BlobAccess
+	cas      *grpcclient.CAS
+	ac       *grpcclient.ActionCache
+}
+
+func newStack(t *testing.T) stack {
+	t.Helper()
+	open := func(kind local.Kind) storage.BlobAccess {
+		ba, err := local.New(local.Options{Dir: t.TempDir(), MaxSizeBytes: 1 << 30, Kind: kind, DisableSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ba.Close() })
+		return ba
+	}
+	cas, ac := open(local.CAS), open(local.ActionCache)
+	opts := grpcservers.Options{MaxMessageSizeBytes: maxMessage, UploadDirectory: t.TempDir()}
+	s := grpc.NewServer(opts.ServerOptions()...)
+	grpcservers.Register(s, cas, ac, opts)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(lis)
+	t.Cleanup(s.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return stack{
+		conn:     conn,
+		localCAS: cas,
+		cas:      grpcclient.NewCAS(conn, "", opts.MaxBatchTotalSizeBytes()),
+		ac:       grpcclient.NewActionCache(conn, ""),
+	}
+}
+
+// TestConformance runs the CAS half of the BlobAccess suite through the
+// whole stack. The Action Cache half stores arbitrary bytes, which REAPI
+// cannot carry (its values are ActionResults); TestActionCache covers it.
+func TestConformance(t *testing.T) {
+	storagetest.RunConformance(t, func(t *testing.T) storage.BlobAccess { return newStack(t).cas }, nil)
+}
+
+func TestConformanceWithInstancePrefix(t *testing.T) {
+	storagetest.RunConformance(t, func(t *testing.T) storage.BlobAccess {
+		st := newStack(t)
+		return grpcclient.NewCAS(st.conn, "farm/prefix", 64<<10)
+	}, nil)
+}
+
+func TestActionCache(t *testing.T) {
+	st := newStack(t)
+	ctx := context.Background()
+	out := []byte("output")
+	od := digest.OfBytes("", out)
+	result := &remoteexecution.ActionResult{ExitCode: 1, OutputFiles: []*remoteexecution.OutputFile{{Path: "o", Digest: od.Proto()}}}
+	data, _ := proto.MarshalOptions{Deterministic: true}.Marshal(result)
+	a := digest.OfBytes("team-a", []byte("action"))
+	b := a.WithInstance("team-b")
+	if err := storage.PutBytes(ctx, st.ac, a, data); err != nil {
+		t.Fatal(err)
+	}
+	// The output is not in the CAS yet, so the result is not served.
+	if _, err := st.ac.Get(ctx, a); status.Code(err) != codes.NotFound {
+		t.Fatalf("Get with a missing output: %v", err)
+	}
+	if err := storage.PutBytes(ctx, st.cas, od, out); err != nil {
+		t.Fatal(err)
+	}
+	got, err := storage.GetBytes(ctx, st.ac, a, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Error("ActionResult changed on the round trip")
+	}
+	missing, err := st.ac.FindMissing(ctx, []digest.Digest{a, b})
+	if err != nil || len(missing) != 1 || missing[0] != b {
+		t.Errorf("FindMissing = %v, %v; want only %s", missing, err, b)
+	}
+	if err := storage.PutBytes(ctx, st.ac, a, []byte{0xff, 0xff}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("Put of bytes that are no ActionResult: %v", err)
+	}
+}
+
+func TestGetTree(t *testing.T) {
+	st := newStack(t)
+	ctx := context.Background()
+	leaf := &remoteexecution.Directory{Files: []*remoteexecution.FileNode{{Name: "f", Digest: digest.OfBytes("", []byte("f")).Proto()}}}
+	ld, err := storage.PutProto(ctx, st.cas, "", leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := &remoteexecution.Directory{Directories: []*remoteexecution.DirectoryNode{{Name: "a", Digest: ld.Proto()}, {Name: "b", Digest: ld.Proto()}}}
+	rd, err := storage.PutProto(ctx, st.cas, "", root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := grpcclient.GetTree(ctx, st.conn, "", rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) != 2 || !proto.Equal(dirs[0], root) || !proto.Equal(dirs[1], leaf) {
+		t.Errorf("GetTree returned %d directories: %v", len(dirs), dirs)
+	}
+}
