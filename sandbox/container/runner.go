@@ -219,4 +219,3 @@ func usageAny(resp *runnerpb.RunResponse) {
 		resp.ResourceUsage = []*anypb.Any{a}
 	}
 }
-

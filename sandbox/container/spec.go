@@ -107,6 +107,9 @@ func (r *Runner) mounts(a action) []*configs.Mount {
 	} else {
 		m = append(m, &configs.Mount{Source: "sysfs", Destination: "/sys", Device: "sysfs", Flags: noexec | unix.MS_RDONLY})
 	}
+	// The action's own cgroup, read-only: tools such as the JVM size
+	// themselves from its limits.
+	m = append(m, &configs.Mount{Source: "cgroup", Destination: "/sys/fs/cgroup", Device: "cgroup", Flags: noexec | unix.MS_RDONLY})
 	for _, b := range a.rootfs.Binds {
 		m = append(m, &configs.Mount{
 			Source: b.Source, Destination: b.Destination, Device: "bind",
