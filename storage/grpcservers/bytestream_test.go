@@ -96,7 +96,7 @@ func TestByteStreamResumedHugeUpload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1 GiB upload skipped in -short mode")
 	}
-	const size = 1 << 30
+	const size = hugeUploadBytes
 	conn, _, _ := serveLocal(t, grpcservers.Options{MaxMessageSizeBytes: 4 << 20})
 	client := bytestream.NewByteStreamClient(conn)
 	ctx := context.Background()
@@ -104,33 +104,33 @@ func TestByteStreamResumedHugeUpload(t *testing.T) {
 	g := &generated{seed: 7, size: size}
 	name := uploadName("farm/main/", "2b0c2d38-7d0e-4a43-9f29-1c5a9a1b0001", d)
 
-	// Stream 1: send 300 MiB, then drop the connection's stream abruptly.
+	// Stream 1: send 30%, then drop the connection's stream abruptly.
 	ctx1, cancel := context.WithCancel(ctx)
 	s1, err := client.Write(ctx1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sendRange(s1, name, g, 0, 300<<20); err != nil {
+	if err := sendRange(s1, name, g, 0, size*3/10); err != nil {
 		t.Fatal(err)
 	}
 	cancel()
 	committed := queryCommitted(t, client, name, false)
-	if committed > 300<<20 {
-		t.Fatalf("committed %d after sending 300 MiB", committed)
+	if committed > size*3/10 {
+		t.Fatalf("committed %d after sending 30%% of %d", committed, size)
 	}
 
-	// Stream 2: continue to 700 MiB and close without finishing.
+	// Stream 2: continue to 70% and close without finishing.
 	s2, err := client.Write(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sendRange(s2, name, g, committed, 700<<20); err != nil {
+	if err := sendRange(s2, name, g, committed, size*7/10); err != nil {
 		t.Fatal(err)
 	}
 	_, err = s2.CloseAndRecv()
 	wantCode(t, err, codes.InvalidArgument, "stream closed without finish_write")
-	if c := queryCommitted(t, client, name, false); c != 700<<20 {
-		t.Fatalf("committed %d after stream 2, want %d", c, 700<<20)
+	if c := queryCommitted(t, client, name, false); c != size*7/10 {
+		t.Fatalf("committed %d after stream 2, want %d", c, size*7/10)
 	}
 
 	// Stream 3: the rest.
@@ -138,7 +138,7 @@ func TestByteStreamResumedHugeUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sendRange(s3, name, g, 700<<20, size); err != nil {
+	if err := sendRange(s3, name, g, size*7/10, size); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := s3.CloseAndRecv()
