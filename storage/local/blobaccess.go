@@ -135,7 +135,16 @@ func (ba *BlobAccess) refresh(d digest.Digest) bool {
 func (ba *BlobAccess) commit(k key, tmp string, size int64) error {
 	ba.mu.Lock()
 	defer ba.mu.Unlock()
-	if err := os.Rename(tmp, ba.blobPath(k)); err != nil {
+	p := ba.blobPath(k)
+	err := os.Rename(tmp, p)
+	if errors.Is(err, fs.ErrNotExist) {
+		// First blob of its shard.
+		if err := os.Mkdir(filepath.Dir(p), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
 		return err
 	}
 	e := ba.index.put(k, size)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -53,10 +54,10 @@ func runCrashWriter(dir string, seed uint64) error {
 	}
 	for i := uint64(0); ; i++ {
 		data := make([]byte, crashBlobSize)
-		rng := rand.New(rand.NewPCG(seed, i))
-		for j := range data {
-			data[j] = byte(rng.Uint32())
-		}
+		var chachaSeed [32]byte
+		binary.LittleEndian.PutUint64(chachaSeed[:], seed)
+		binary.LittleEndian.PutUint64(chachaSeed[8:], i)
+		rand.NewChaCha8(chachaSeed).Read(data)
 		d := digest.OfBytes("", data)
 		if err := ba.Put(context.Background(), d, &halfwayReader{data: data, hash: d.Hash}); err != nil {
 			return err

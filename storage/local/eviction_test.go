@@ -144,8 +144,12 @@ func TestStrayFilesRemovedAtOpen(t *testing.T) {
 		filepath.Join(dir, tmpDirName, "put-123"),
 		filepath.Join(dir, blobsDirName, "00", "not-a-blob"),
 		filepath.Join(dir, blobsDirName, "00", strings.Repeat("ab", 32)), // wrong shard
+		filepath.Join(dir, blobsDirName, "zz", "x"),
 	}
 	for _, p := range stray {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, []byte("junk"), 0o644); err != nil {
 			t.Fatal(err)
 		}

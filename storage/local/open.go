@@ -86,12 +86,10 @@ func (ba *BlobAccess) prepare() error {
 	if err := os.Mkdir(filepath.Join(ba.dir, tmpDirName), 0o755); err != nil {
 		return err
 	}
-	// All 256 shards exist up front so that a write never has to create
-	// its directory.
-	for i := range 256 {
-		if err := os.MkdirAll(filepath.Join(ba.dir, blobsDirName, fmt.Sprintf("%02x", i)), 0o755); err != nil {
-			return err
-		}
+	// Shard directories are made on first use: creating all 256 up front
+	// costs most of the time of opening a small store.
+	if err := os.MkdirAll(filepath.Join(ba.dir, blobsDirName), 0o755); err != nil {
+		return err
 	}
 	if ba.kind == CAS {
 		if err := os.WriteFile(filepath.Join(ba.dir, emptyFileName), nil, 0o644); err != nil {
@@ -130,9 +128,20 @@ type scanned struct {
 // so the index ends with the recency order the files' mtimes record.
 // Files that are not blobs are deleted: nothing else is written there.
 func (ba *BlobAccess) load() error {
+	blobsDir := filepath.Join(ba.dir, blobsDirName)
+	shards, err := os.ReadDir(blobsDir)
+	if err != nil {
+		return err
+	}
 	var found []scanned
-	for i := range 256 {
-		shard := filepath.Join(ba.dir, blobsDirName, fmt.Sprintf("%02x", i))
+	for _, sh := range shards {
+		shard := filepath.Join(blobsDir, sh.Name())
+		if !sh.IsDir() || !isShardName(sh.Name()) {
+			if err := os.RemoveAll(shard); err != nil {
+				return err
+			}
+			continue
+		}
 		des, err := os.ReadDir(shard)
 		if err != nil {
 			return err
@@ -172,4 +181,9 @@ func scanEntry(shard string, de fs.DirEntry) (scanned, bool) {
 	s.size = info.Size()
 	s.mtime = info.ModTime().UnixNano()
 	return s, true
+}
+
+func isShardName(name string) bool {
+	b, err := hex.DecodeString(name)
+	return err == nil && len(b) == 1 && hex.EncodeToString(b) == name
 }

@@ -3,6 +3,7 @@ package storagetest
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"maps"
@@ -19,26 +20,23 @@ import (
 // randomBytes returns n bytes that differ per seed, so blobs made by
 // different subtests never collide.
 func randomBytes(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	b := make([]byte, n)
-	for i := 0; i < n; i += 8 {
-		v := r.Uint64()
-		for j := 0; j < 8 && i+j < n; j++ {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
+	newStream(seed, int64(n)).Read(b)
 	return b
 }
 
 // streamReader produces size pseudo-random bytes without holding them all
-// in memory, so large-blob tests measure the store, not the test.
+// in memory, so large-blob tests measure the store, not the test. ChaCha8
+// yields the same stream however the reads are sized.
 type streamReader struct {
-	rng  *rand.Rand
+	rng  *rand.ChaCha8
 	left int64
 }
 
 func newStream(seed uint64, size int64) *streamReader {
-	return &streamReader{rng: rand.New(rand.NewPCG(seed, ^seed)), left: size}
+	var s [32]byte
+	binary.LittleEndian.PutUint64(s[:], seed)
+	return &streamReader{rng: rand.NewChaCha8(s), left: size}
 }
 
 func (s *streamReader) Read(p []byte) (int, error) {
@@ -48,18 +46,7 @@ func (s *streamReader) Read(p []byte) (int, error) {
 	if int64(len(p)) > s.left {
 		p = p[:s.left]
 	}
-	// Whole 8-byte words only, except for the final short word, keeps the
-	// output independent of how the caller sizes its buffers.
-	n := len(p) &^ 7
-	if n == 0 {
-		n = len(p)
-	}
-	for i := 0; i < n; i += 8 {
-		v := s.rng.Uint64()
-		for j := 0; j < 8 && i+j < n; j++ {
-			p[i+j] = byte(v >> (8 * j))
-		}
-	}
+	n, _ := s.rng.Read(p)
 	s.left -= int64(n)
 	return n, nil
 }
