@@ -1,0 +1,62 @@
+#!/bin/bash
+# Runs the sandbox/container tests on cgroup v2 inside a qemu VM (software
+# emulation), booting Debian's kernel with an initramfs that holds
+# busybox and the test binary. Needs root, qemu-system-x86, busybox-static,
+# cpio, and the Debian package archive for the kernel.
+#
+#   test/vm/run.sh [go test flags for the container tests]
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${SANDBARN_VM_CACHE:-/var/cache/sandbarn-vm}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$cache"
+
+# The kernel: linux-image-amd64 only depends on the versioned package
+# that holds the image.
+kernel=$(ls "$cache"/vmlinuz-* 2>/dev/null | head -n1 || true)
+if [ -z "$kernel" ]; then
+	pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-/ {print $2; exit}')
+	(cd "$work" && apt-get download "$pkg" >/dev/null)
+	dpkg-deb -x "$work"/"$pkg"_*.deb "$work/kernel"
+	cp "$work"/kernel/boot/vmlinuz-* "$cache/"
+	kernel=$(ls "$cache"/vmlinuz-* | head -n1)
+fi
+
+# The initramfs: busybox for the shell tools the tests use, the test
+# binary and the shared libraries it links.
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib64,usr/bin,usr/sbin}
+cp /bin/busybox "$root/bin/busybox"
+for tool in $("$root/bin/busybox" --list); do
+	[ "$tool" = busybox ] || ln -sf busybox "$root/bin/$tool"
+done
+(cd "$repo" && go test -c -tags seccomp -o "$root/container.test" ./sandbox/container)
+for lib in $(ldd "$root/container.test" | grep -o '/[^ ]*'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
+echo 'root:x:0:' > "$root/etc/group"
+cat > "$root/init" <<INIT
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+echo "+cpu +memory +pids" > /sys/fs/cgroup/cgroup.subtree_control
+cd /tmp
+SANDBARN_NO_PIVOT_ROOT=1 /container.test -test.count=1 $* 2>&1
+echo "VM-TESTS-EXIT=\$?"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
+
+timeout 900 qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -no-reboot \
+	-kernel "$kernel" -initrd "$work/initrd.cpio" \
+	-append 'console=ttyS0 rdinit=/init panic=-1 quiet systemd.unified_cgroup_hierarchy=1' \
+	| tee "$work/console.log"
+grep -q '^VM-TESTS-EXIT=0' "$work/console.log"
