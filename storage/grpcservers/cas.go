@@ -80,6 +80,10 @@ func (s *CAS) updateOne(ctx context.Context, req *remoteexecution.BatchUpdateBlo
 	return s.cas.Put(ctx, d, bytes.NewReader(r.Data))
 }
 
+// readEntryOverheadBytes bounds what one BatchReadBlobs response entry
+// adds besides the blob: a SHA-256 digest, an empty status and field tags.
+const readEntryOverheadBytes = 96
+
 // BatchReadBlobs refuses requests whose blobs would not fit in one
 // response, instead of failing halfway through building it.
 func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchReadBlobsRequest) (*remoteexecution.BatchReadBlobsResponse, error) {
@@ -87,12 +91,18 @@ func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchRead
 	if err != nil {
 		return nil, err
 	}
-	var total int64
+	var total, framed int64
 	for _, d := range digests {
 		total += d.Size
+		framed += d.Size + readEntryOverheadBytes
 	}
 	if limit := s.opts.MaxBatchTotalSizeBytes(); total > limit {
 		return nil, status.Errorf(codes.InvalidArgument, "batch of %d bytes exceeds the limit of %d bytes; read large blobs through ByteStream", total, limit)
+	}
+	// Many tiny blobs can fit the data limit yet overflow the message with
+	// digests and statuses; say so instead of failing in the transport.
+	if framed > int64(s.opts.MaxMessageSizeBytes) {
+		return nil, status.Errorf(codes.InvalidArgument, "batch of %d blobs would make a response of about %d bytes, above the message limit of %d; split it", len(digests), framed, s.opts.MaxMessageSizeBytes)
 	}
 	resp := &remoteexecution.BatchReadBlobsResponse{Responses: make([]*remoteexecution.BatchReadBlobsResponse_Response, 0, len(digests))}
 	for _, d := range digests {
