@@ -1,6 +1,7 @@
 package grpcservers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -104,6 +105,14 @@ func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
 	if s.exists(ctx, name.digest) {
 		return stream.SendAndClose(&bytestream.WriteResponse{CommittedSize: name.digest.Size})
 	}
+	if req.WriteOffset == 0 && req.FinishWrite {
+		// The whole blob in one message (the usual case for small blobs):
+		// nothing to resume, so skip the partial-upload file.
+		if err := s.cas.Put(ctx, name.digest, bytes.NewReader(req.Data)); err != nil {
+			return err
+		}
+		return stream.SendAndClose(&bytestream.WriteResponse{CommittedSize: name.digest.Size})
+	}
 	u, err := s.uploads.acquire(ctx, name)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -111,15 +120,27 @@ func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
 		}
 		return status.Errorf(codes.Internal, "upload %s: %v", req.ResourceName, err)
 	}
-	done, err := s.receive(stream, u, req)
+	var direct *directPut
+	if req.WriteOffset == 0 {
+		direct = startDirectPut(ctx, s.cas, name.digest)
+	}
+	done, err := s.receive(stream, u, req, direct)
 	if !done {
 		// The stream broke or was refused: keep what was committed so the
 		// client can resume after QueryWriteStatus.
+		direct.abort()
 		s.uploads.release(u)
 		return err
 	}
 	if err == nil {
-		err = s.commit(ctx, u)
+		err = direct.finish()
+		if direct == nil || (err != nil && status.Code(err) != codes.InvalidArgument) {
+			// Not streamed to the CAS, or that failed for a reason other
+			// than the content: store from the upload file.
+			err = s.commit(ctx, u)
+		}
+	} else {
+		direct.abort()
 	}
 	if err != nil && status.Code(err) != codes.InvalidArgument {
 		s.uploads.release(u)
@@ -135,7 +156,7 @@ func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
 // receive appends requests to u until finish_write. done reports that the
 // upload reached its end (successfully or with content that can never
 // become a valid blob, so it should be discarded).
-func (s *ByteStream) receive(stream bytestream.ByteStream_WriteServer, u *partialUpload, req *bytestream.WriteRequest) (done bool, err error) {
+func (s *ByteStream) receive(stream bytestream.ByteStream_WriteServer, u *partialUpload, req *bytestream.WriteRequest, direct *directPut) (done bool, err error) {
 	first := req.ResourceName
 	if req.WriteOffset == 0 && u.committed > 0 {
 		// The client starts over rather than resuming.
@@ -158,6 +179,7 @@ func (s *ByteStream) receive(stream bytestream.ByteStream_WriteServer, u *partia
 			return false, status.Errorf(codes.Internal, "write upload data: %v", err)
 		}
 		u.committed += int64(len(req.Data))
+		direct.write(req.Data)
 		if req.FinishWrite {
 			if u.committed != u.digest.Size {
 				return true, status.Errorf(codes.InvalidArgument, "upload %s finished at %d bytes, digest says %d", first, u.committed, u.digest.Size)

@@ -281,17 +281,18 @@ func TestByteStreamWriteBadInput(t *testing.T) {
 		return err
 	}
 	cases := map[string][]*bytestream.WriteRequest{
-		"wrong content": {{ResourceName: uploadName("", "u1", wrong), Data: data, FinishWrite: true}},
-		"too much data": {{ResourceName: uploadName("", "u2", d), Data: append(data, 'x'), FinishWrite: true}},
-		"too little":    {{ResourceName: uploadName("", "u3", d), Data: data[:3], FinishWrite: true}},
-		"wrong offset":  {{ResourceName: uploadName("", "u4", d), Data: data[:3]}, {WriteOffset: 5, Data: data[5:], FinishWrite: true}},
-		"changed name":  {{ResourceName: uploadName("", "u5", d), Data: data[:3]}, {ResourceName: uploadName("", "u6", d), WriteOffset: 3, Data: data[3:], FinishWrite: true}},
-		"read name":     {{ResourceName: fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size), Data: data, FinishWrite: true}},
-		"compressed":    {{ResourceName: fmt.Sprintf("uploads/u7/compressed-blobs/zstd/%s/%d", d.Hash, d.Size), Data: data, FinishWrite: true}},
-		"negative size": {{ResourceName: fmt.Sprintf("uploads/u8/blobs/%s/-12", d.Hash), Data: data, FinishWrite: true}},
-		"bad hash":      {{ResourceName: "uploads/u9/blobs/xyz/12", Data: data, FinishWrite: true}},
-		"md5 function":  {{ResourceName: fmt.Sprintf("uploads/u9/blobs/md5/%s/12", d.Hash), Data: data, FinishWrite: true}},
-		"no finish":     {{ResourceName: uploadName("", "u10", d), Data: data}},
+		"wrong content":           {{ResourceName: uploadName("", "u1", wrong), Data: data, FinishWrite: true}},
+		"wrong content in pieces": {{ResourceName: uploadName("", "u11", wrong), Data: data[:6]}, {WriteOffset: 6, Data: data[6:], FinishWrite: true}},
+		"too much data":           {{ResourceName: uploadName("", "u2", d), Data: append(data, 'x'), FinishWrite: true}},
+		"too little":              {{ResourceName: uploadName("", "u3", d), Data: data[:3], FinishWrite: true}},
+		"wrong offset":            {{ResourceName: uploadName("", "u4", d), Data: data[:3]}, {WriteOffset: 5, Data: data[5:], FinishWrite: true}},
+		"changed name":            {{ResourceName: uploadName("", "u5", d), Data: data[:3]}, {ResourceName: uploadName("", "u6", d), WriteOffset: 3, Data: data[3:], FinishWrite: true}},
+		"read name":               {{ResourceName: fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size), Data: data, FinishWrite: true}},
+		"compressed":              {{ResourceName: fmt.Sprintf("uploads/u7/compressed-blobs/zstd/%s/%d", d.Hash, d.Size), Data: data, FinishWrite: true}},
+		"negative size":           {{ResourceName: fmt.Sprintf("uploads/u8/blobs/%s/-12", d.Hash), Data: data, FinishWrite: true}},
+		"bad hash":                {{ResourceName: "uploads/u9/blobs/xyz/12", Data: data, FinishWrite: true}},
+		"md5 function":            {{ResourceName: fmt.Sprintf("uploads/u9/blobs/md5/%s/12", d.Hash), Data: data, FinishWrite: true}},
+		"no finish":               {{ResourceName: uploadName("", "u10", d), Data: data}},
 	}
 	for what, reqs := range cases {
 		wantCode(t, write(reqs...), codes.InvalidArgument, "Write with "+what)
