@@ -40,8 +40,8 @@ type BlobAccess struct {
 }
 
 // New wraps a CAS backend; use it in front of a remote CAS (grpcclient).
-// Do not use it in front of an Action Cache,
-// whose entries are replaced in place.
+// Do not use it in front of an Action Cache, whose entries are replaced
+// in place.
 func New(base storage.BlobAccess, opts Options) *BlobAccess {
 	now := opts.Now
 	if now == nil {
