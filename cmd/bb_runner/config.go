@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+)
+
+// config is bb_runner's configuration file (Jsonnet, strict).
+type config struct {
+	// BuildDirectory is the directory the worker prepares actions in;
+	// every path in a request is relative to it.
+	BuildDirectory string `json:"buildDirectory"`
+	// GRPCListenPath is the UNIX socket the worker connects to.
+	GRPCListenPath string `json:"grpcListenPath"`
+	// GRPCListenPathMode is the socket's permissions as an octal string;
+	// empty means "0660".
+	GRPCListenPathMode string `json:"grpcListenPathMode"`
+	// Sandbox chooses how actions run: "process" (plain child processes,
+	// the default).
+	Sandbox string `json:"sandbox"`
+	// CgroupParent is where the process sandbox puts one cgroup v2 per
+	// action so it can kill daemons that escape the process group: empty
+	// means below the runner's own cgroup, falling back to process groups
+	// alone if the host has no usable cgroup v2; "none" means process
+	// groups alone; a path must be a usable cgroup v2 directory.
+	CgroupParent string `json:"cgroupParent"`
+	// ShutdownGracePeriod is how long running actions may continue after
+	// SIGTERM before they are killed; empty means "10s".
+	ShutdownGracePeriod configfile.Duration `json:"shutdownGracePeriod"`
+}
+
+const (
+	defaultSocketMode  = 0o660
+	defaultGracePeriod = 10 * time.Second
+)
+
+// validate checks the configuration and fills in defaults.
+func (c *config) validate() error {
+	if c.BuildDirectory == "" || c.GRPCListenPath == "" {
+		return errors.New("buildDirectory and grpcListenPath are required")
+	}
+	abs, err := filepath.Abs(c.BuildDirectory)
+	if err != nil {
+		return err
+	}
+	// Commands see paths below it (TMPDIR), which must not depend on
+	// their working directory.
+	c.BuildDirectory = abs
+	if info, err := os.Stat(abs); err != nil || !info.IsDir() {
+		return fmt.Errorf("buildDirectory %s is not a directory", abs)
+	}
+	if c.Sandbox == "" {
+		c.Sandbox = "process"
+	}
+	if c.ShutdownGracePeriod == 0 {
+		c.ShutdownGracePeriod = configfile.Duration(defaultGracePeriod)
+	}
+	return nil
+}
+
+// socketMode parses GRPCListenPathMode.
+func (c *config) socketMode() (os.FileMode, error) {
+	if c.GRPCListenPathMode == "" {
+		return defaultSocketMode, nil
+	}
+	m, err := strconv.ParseUint(c.GRPCListenPathMode, 8, 32)
+	if err != nil || m > 0o777 {
+		return 0, fmt.Errorf("grpcListenPathMode %q is not an octal permission such as \"0660\"", c.GRPCListenPathMode)
+	}
+	return os.FileMode(m), nil
+}
