@@ -1,0 +1,138 @@
+// bb_scheduler queues actions from REAPI clients and hands them to workers
+// over the Buildbarn worker protocol. It reads Actions and Commands from a
+// remote storage server and serves an admin API with Prometheus metrics.
+//
+// Usage: bb_scheduler CONFIG.jsonnet
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+	"github.com/sandbarn/sandbarn/scheduler"
+	"github.com/sandbarn/sandbarn/storage/grpcclient"
+	"github.com/sandbarn/sandbarn/storage/grpcservers"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// shutdownGrace bounds how long open streams may delay a stop.
+const shutdownGrace = 5 * time.Second
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: bb_scheduler CONFIG.jsonnet")
+		os.Exit(2)
+	}
+	if err := run(os.Args[1]); err != nil {
+		log.Fatal("bb_scheduler: ", err)
+	}
+}
+
+func run(path string) error {
+	var cfg config
+	if err := configfile.Load(path, &cfg); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	conn, err := grpc.NewClient(cfg.Storage.Address, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageSizeBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageSizeBytes)))
+	if err != nil {
+		return fmt.Errorf("storage %s: %w", cfg.Storage.Address, err)
+	}
+	defer conn.Close()
+	cas := grpcclient.NewCAS(conn, cfg.Storage.InstanceNamePrefix, cfg.Storage.MaxBatchBytes)
+	ac := grpcclient.NewActionCache(conn, cfg.Storage.InstanceNamePrefix)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sched, err := scheduler.New(cfg.schedulerConfig(), cas, ac, scheduler.SystemClock{}, scheduler.RandomIDs{}, reg)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go sched.Run(ctx)
+
+	serverOpts := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(cfg.MaxMessageSizeBytes), grpc.MaxSendMsgSize(cfg.MaxMessageSizeBytes),
+		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+	}
+	clients := grpc.NewServer(serverOpts...)
+	sched.RegisterExecution(clients)
+	storageOpts := grpcservers.Options{MaxMessageSizeBytes: cfg.MaxMessageSizeBytes, Execution: sched.ExecutionCapabilities()}
+	if cfg.Storage.ProxyStorage {
+		grpcservers.Register(clients, cas, ac, storageOpts)
+	} else {
+		remoteexecution.RegisterCapabilitiesServer(clients, grpcservers.NewCapabilities(storageOpts))
+	}
+	workers := grpc.NewServer(serverOpts...)
+	sched.RegisterOperationQueue(workers)
+
+	errs := make(chan error, 3)
+	serve(errs, "clients", cfg.ClientGRPCListenAddress, clients)
+	serve(errs, "workers", cfg.WorkerGRPCListenAddress, workers)
+	var admin *http.Server
+	if cfg.AdminHTTPListenAddress != "" {
+		admin = &http.Server{Addr: cfg.AdminHTTPListenAddress, Handler: sched.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			log.Printf("bb_scheduler: admin API on %s", cfg.AdminHTTPListenAddress)
+			errs <- admin.ListenAndServe()
+		}()
+	}
+	select {
+	case err = <-errs:
+	case <-ctx.Done():
+	}
+	log.Print("bb_scheduler: stopping")
+	if admin != nil {
+		admin.Close()
+	}
+	stopGracefully(clients)
+	stopGracefully(workers)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func serve(errs chan<- error, what, addr string, s *grpc.Server) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		errs <- fmt.Errorf("%s listener: %w", what, err)
+		return
+	}
+	log.Printf("bb_scheduler: serving %s on %s", what, lis.Addr())
+	go func() { errs <- s.Serve(lis) }()
+}
+
+// stopGracefully lets short RPCs finish; long polls and Execute streams
+// are cut after shutdownGrace (clients retry with WaitExecution or
+// Execute).
+func stopGracefully(s *grpc.Server) {
+	done := make(chan struct{})
+	go func() {
+		s.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+		s.Stop()
+	}
+}

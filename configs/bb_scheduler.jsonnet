@@ -1,0 +1,55 @@
+// Example configuration for bb_scheduler next to a bb_storage on port 8980
+// (configs/bb_storage.jsonnet). Point Bazel at the scheduler alone with
+//   bazel build --remote_executor=grpc://localhost:8981 //...
+// (storage is forwarded, so the same endpoint serves the CAS), and workers
+// at localhost:8983.
+{
+  clientGrpcListenAddress: ':8981',
+  workerGrpcListenAddress: ':8983',
+  adminHttpListenAddress: '127.0.0.1:7982',
+  maxMessageSizeBytes: 16 * 1024 * 1024,
+  storage: {
+    address: 'localhost:8980',
+    instanceNamePrefix: '',
+    maxBatchBytes: 3 * 1024 * 1024,
+    proxyStorage: true,
+  },
+
+  // Matching rules per platform property; unlisted names must match
+  // exactly. `minimum` compares numbers (units such as GiB allowed);
+  // `runner` properties are not routed, only passed to the runner.
+  propertyRules: {
+    OSFamily: 'exact',
+    memory: 'minimum',
+    cpus: 'minimum',
+    'container-image': 'runner',
+    'cpu-limit': 'runner',
+    'memory-limit': 'runner',
+    'pids-limit': 'runner',
+    dockerNetwork: 'runner',
+    dockerRunAsRoot: 'runner',
+    dockerPrivileged: 'runner',
+  },
+
+  defaultExecutionTimeout: '15m',
+  maximumExecutionTimeout: '1h',
+  // Idle workers wait this long in Synchronize for work.
+  idleSynchronizeTimeout: '30s',
+  // Busy workers report at least this often ...
+  executingSynchronizeInterval: '10s',
+  // ... and are declared lost (their action requeued) after this.
+  workerLostTimeout: '1m',
+  // Starts of one action on workers that are then lost, before it fails
+  // with UNAVAILABLE.
+  maximumAttempts: 3,
+  // Worker restarts while running one action before it fails with
+  // INTERNAL.
+  crashLoopLimit: 3,
+  // Actions nobody can run wait this long after start-up (and after their
+  // last matching worker left) before failing with FAILED_PRECONDITION.
+  startupGracePeriod: '30s',
+  keepAliveInterval: '30s',
+  completedRetention: '1m',
+  priorityMinimum: -1000,
+  priorityMaximum: 1000,
+}

@@ -1,0 +1,280 @@
+// Command scheduler measures the scheduler over loopback gRPC: dispatch
+// throughput (Execute until a worker holds the action) and end-to-end
+// throughput (until the client has the result) with 1, 10 and 100
+// simulated workers, and memory per queued operation. It prints a table.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"github.com/sandbarn/sandbarn/scheduler"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/storage/memory"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+var platform = &remoteexecution.Platform{Properties: []*remoteexecution.Platform_Property{{Name: "OSFamily", Value: "Linux"}}}
+
+func main() {
+	ops := flag.Int("ops", 20000, "operations per throughput run")
+	clients := flag.Int("clients", 200, "concurrent Execute calls")
+	queued := flag.Int("queued", 20000, "operations queued for the memory measurement")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs here")
+	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workers\toperations\tdispatch ops/s\tend-to-end ops/s\tCPU µs/op\tops/s per 2 idle cores\t")
+	for _, workers := range []int{1, 10, 100} {
+		r, err := throughput(*ops, *clients, workers)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", workers, *ops, r.dispatch, r.endToEnd, r.cpuMicros, 2e6/r.cpuMicros)
+	}
+	tw.Flush()
+	pprof.StopCPUProfile()
+	perOp, err := memoryPerQueued(*queued)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("\nmemory per queued operation: %.0f bytes (%d operations queued, no workers)\n", perOp, *queued)
+}
+
+// farm is a scheduler behind a loopback TCP listener.
+type farm struct {
+	cas     *memory.BlobAccess
+	conn    *grpc.ClientConn
+	cleanup func()
+}
+
+func newFarm() (*farm, error) {
+	cas := memory.NewCAS()
+	cfg := scheduler.Config{StartupGracePeriod: time.Hour, IdleSynchronizeTimeout: 10 * time.Second}
+	s, err := scheduler.New(cfg, cas, memory.NewActionCache(), scheduler.SystemClock{}, scheduler.RandomIDs{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	// Stream workers reuse goroutines (and their grown stacks) across RPCs
+	// instead of starting one per RPC.
+	srv := grpc.NewServer(grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))))
+	s.RegisterExecution(srv)
+	s.RegisterOperationQueue(srv)
+	go srv.Serve(lis)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	return &farm{cas: cas, conn: conn, cleanup: func() { conn.Close(); srv.Stop() }}, nil
+}
+
+// upload stores n distinct actions and returns their digests.
+func (f *farm) upload(n int) ([]digest.Digest, error) {
+	ctx := context.Background()
+	root, err := storage.PutProto(ctx, f.cas, "", &remoteexecution.Directory{})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]digest.Digest, n)
+	for i := range out {
+		cd, err := storage.PutProto(ctx, f.cas, "", &remoteexecution.Command{Arguments: []string{"/bin/true", fmt.Sprint(i, time.Now().UnixNano())}})
+		if err != nil {
+			return nil, err
+		}
+		out[i], err = storage.PutProto(ctx, f.cas, "", &remoteexecution.Action{CommandDigest: cd.Proto(), InputRootDigest: root.Proto(), Platform: platform})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// result of one run. cpuMicros is the CPU time of the whole process
+// (client, scheduler and workers) per operation: on a shared machine the
+// wall-clock rates depend on other load, this does not.
+type result struct{ dispatch, endToEnd, cpuMicros float64 }
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func throughput(n, clients, workers int) (result, error) {
+	f, err := newFarm()
+	if err != nil {
+		return result{}, err
+	}
+	defer f.cleanup()
+	digests, err := f.upload(n)
+	if err != nil {
+		return result{}, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var assigned atomic.Int64
+	dispatchedAll := make(chan time.Time, 1)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runWorker(ctx, remoteworker.NewOperationQueueClient(f.conn), i, func() {
+				if assigned.Add(1) == int64(n) {
+					dispatchedAll <- time.Now()
+				}
+			})
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // let workers register and long-poll
+	exec := remoteexecution.NewExecutionClient(f.conn)
+	var next atomic.Int64
+	var failed atomic.Int64
+	start := time.Now()
+	cpuStart := cpuTime()
+	var cw sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		cw.Add(1)
+		go func() {
+			defer cw.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				if err := executeOne(ctx, exec, digests[i]); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	cw.Wait()
+	end := time.Now()
+	cpu := cpuTime() - cpuStart
+	cancel()
+	wg.Wait()
+	if failed.Load() > 0 {
+		return result{}, fmt.Errorf("%d operations failed", failed.Load())
+	}
+	dispatched := <-dispatchedAll
+	return result{
+		dispatch:  float64(n) / dispatched.Sub(start).Seconds(),
+		endToEnd:  float64(n) / end.Sub(start).Seconds(),
+		cpuMicros: float64(cpu.Microseconds()) / float64(n),
+	}, nil
+}
+
+func executeOne(ctx context.Context, exec remoteexecution.ExecutionClient, d digest.Digest) error {
+	stream, err := exec.Execute(ctx, &remoteexecution.ExecuteRequest{ActionDigest: d.Proto(), SkipCacheLookup: true})
+	if err != nil {
+		return err
+	}
+	for {
+		msg, err := stream.Recv()
+		if err != nil {
+			return err
+		}
+		if msg.Done {
+			return nil
+		}
+	}
+}
+
+// runWorker takes actions and completes them at once; completion and the
+// request for the next action travel in the same Synchronize, as a real
+// worker does.
+func runWorker(ctx context.Context, queue remoteworker.OperationQueueClient, id int, onAssigned func()) {
+	req := &remoteworker.SynchronizeRequest{
+		WorkerId:     map[string]string{"hostname": "bench", "slot": fmt.Sprint(id)},
+		Platform:     platform,
+		CurrentState: &remoteworker.CurrentState{WorkerState: &remoteworker.CurrentState_Idle{Idle: &emptypb.Empty{}}},
+	}
+	for ctx.Err() == nil {
+		resp, err := queue.Synchronize(ctx, req)
+		if err != nil {
+			return
+		}
+		ex := resp.GetDesiredState().GetExecuting()
+		if ex == nil {
+			req.CurrentState = &remoteworker.CurrentState{WorkerState: &remoteworker.CurrentState_Idle{Idle: &emptypb.Empty{}}}
+			continue
+		}
+		onAssigned()
+		req.CurrentState = &remoteworker.CurrentState{WorkerState: &remoteworker.CurrentState_Executing_{Executing: &remoteworker.CurrentState_Executing{
+			ActionDigest: ex.ActionDigest,
+			ExecutionState: &remoteworker.CurrentState_Executing_Completed{Completed: &remoteexecution.ExecuteResponse{
+				Result: &remoteexecution.ActionResult{}}},
+		}}}
+	}
+}
+
+// memoryPerQueued queues n operations with no worker and reports the heap
+// growth per operation, net of the client streams (which are closed).
+func memoryPerQueued(n int) (float64, error) {
+	f, err := newFarm()
+	if err != nil {
+		return 0, err
+	}
+	defer f.cleanup()
+	digests, err := f.upload(n)
+	if err != nil {
+		return 0, err
+	}
+	exec := remoteexecution.NewExecutionClient(f.conn)
+	before := heapAlloc()
+	for _, d := range digests {
+		ctx, cancel := context.WithCancel(context.Background())
+		stream, err := exec.Execute(ctx, &remoteexecution.ExecuteRequest{ActionDigest: d.Proto()})
+		if err == nil {
+			_, err = stream.Recv()
+		}
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let cancelled streams unwind
+	after := heapAlloc()
+	return float64(after-before) / float64(n), nil
+}
+
+func heapAlloc() uint64 {
+	var m runtime.MemStats
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+	}
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
