@@ -32,6 +32,7 @@ type BlobAccess struct {
 	lockFile    *os.File
 	copyBuffers *sync.Pool
 
+	// mu guards index, and orders renames and evictions (see commit).
 	mu    sync.Mutex
 	index *lruIndex
 }
@@ -47,14 +48,7 @@ func (ba *BlobAccess) Get(ctx context.Context, d digest.Digest) (io.ReadCloser, 
 	if err != nil {
 		return nil, err
 	}
-	ba.mu.Lock()
-	e := ba.index.lookup(k)
-	found := e != 0 && ba.sizeMatches(e, d)
-	if found {
-		ba.index.touch(e)
-	}
-	ba.mu.Unlock()
-	if !found {
+	if !ba.touch(k, d) {
 		return nil, status.Errorf(codes.NotFound, "blob %s not found", d)
 	}
 	p := ba.blobPath(k)
@@ -111,21 +105,25 @@ func (ba *BlobAccess) Put(ctx context.Context, d digest.Digest, r io.Reader) err
 // refresh marks a stored CAS blob as used and reports whether it exists.
 func (ba *BlobAccess) refresh(d digest.Digest) bool {
 	k, err := ba.key(d)
-	if err != nil {
+	if err != nil || !ba.touch(k, d) {
 		return false
 	}
+	t := ba.now()
+	_ = os.Chtimes(ba.blobPath(k), t, t)
+	return true
+}
+
+// touch marks the blob under k as most recently used and reports whether
+// it is stored.
+func (ba *BlobAccess) touch(k key, d digest.Digest) bool {
 	ba.mu.Lock()
+	defer ba.mu.Unlock()
 	e := ba.index.lookup(k)
-	found := e != 0 && ba.sizeMatches(e, d)
-	if found {
-		ba.index.touch(e)
+	if e == 0 || !ba.sizeMatches(e, d) {
+		return false
 	}
-	ba.mu.Unlock()
-	if found {
-		t := ba.now()
-		_ = os.Chtimes(ba.blobPath(k), t, t)
-	}
-	return found
+	ba.index.touch(e)
+	return true
 }
 
 // commit renames a finished temporary file into place and evicts older

@@ -11,6 +11,6 @@
 // The store is bounded in size and evicts least-recently-used blobs. The
 // recency order lives in memory and is mirrored in the files' modification
 // times, so reopening the store after a restart rebuilds both the index and
-// the order from a directory scan. The in-memory index costs about 56
-// bytes per blob.
+// the order from a directory scan. The in-memory index costs about 60
+// bytes per blob (measured: 58.8 bytes with a million entries).
 package local
