@@ -1,0 +1,55 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+)
+
+func TestExampleConfigLoads(t *testing.T) {
+	var cfg config
+	if err := configfile.Load("../../configs/bb_runner.jsonnet", &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := cfg.socketMode(); err != nil || m != 0o660 {
+		t.Errorf("socket mode %v, %v", m, err)
+	}
+}
+
+func TestConfigDefaultsAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config{BuildDirectory: dir, GRPCListenPath: filepath.Join(dir, "s")}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Sandbox != "process" || time.Duration(cfg.ShutdownGracePeriod) != defaultGracePeriod {
+		t.Errorf("defaults not applied: %+v", cfg)
+	}
+	if m, err := cfg.socketMode(); err != nil || m != defaultSocketMode {
+		t.Errorf("default socket mode %v, %v", m, err)
+	}
+	for _, bad := range []config{
+		{GRPCListenPath: "s"},
+		{BuildDirectory: dir},
+		{BuildDirectory: filepath.Join(dir, "missing"), GRPCListenPath: "s"},
+	} {
+		if err := bad.validate(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+	for _, mode := range []string{"rw", "0999", "1777"} {
+		c := config{GRPCListenPathMode: mode}
+		if _, err := c.socketMode(); err == nil {
+			t.Errorf("mode %q accepted", mode)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "c.jsonnet"), []byte("{ buildDirectry: 'x' }"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := configfile.Load(filepath.Join(dir, "c.jsonnet"), &cfg); err == nil {
+		t.Error("misspelt field accepted")
+	}
+}
