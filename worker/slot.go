@@ -11,8 +11,8 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// idlePoll is how soon an idle slot synchronizes again when the scheduler
-// names no time; retryDelay is the pause after a failed synchronization.
+// idlePoll is how soon a slot synchronizes again when the scheduler names
+// no time (stage changes are reported at once regardless); retryDelay is the pause after a failed synchronization.
 const (
 	idlePoll   = time.Second
 	retryDelay = time.Second
@@ -43,7 +43,7 @@ func NewSlot(cfg SlotConfig) *Slot {
 func (s *Slot) Run(ctx context.Context) error {
 	state := idleState()
 	var current *execution
-	for {
+	for ctx.Err() == nil {
 		resp, err := s.cfg.Scheduler.Synchronize(ctx, &remoteworker.SynchronizeRequest{
 			WorkerId:           s.cfg.WorkerID,
 			InstanceNamePrefix: s.cfg.InstanceNamePrefix,
@@ -72,17 +72,17 @@ func (s *Slot) Run(ctx context.Context) error {
 		case *remoteworker.DesiredState_Idle:
 			current.stop()
 		}
-		next := time.Now()
+		next := time.Now().Add(idlePoll)
 		if t := resp.GetNextSynchronizationAt(); t != nil {
 			next = t.AsTime()
-		} else if current == nil {
-			next = next.Add(idlePoll)
 		}
 		if current != nil && isCompleted(current.state()) {
 			next = time.Now()
 		}
 		state = s.wait(ctx, current, state, next)
 	}
+	current.stop()
+	return ctx.Err()
 }
 
 // wait sleeps until next, or until the running action changes stage, and
