@@ -23,7 +23,10 @@ type BlobAccess struct {
 // and shares blobs across instance names. Use it in tests and for small
 // short-lived farms.
 func NewCAS() *BlobAccess {
-	return &BlobAccess{verify: true, blobs: map[string][]byte{}}
+	// The empty blob is always present: clients may reference it without
+	// uploading it.
+	empty := digest.OfBytes("", nil)
+	return &BlobAccess{verify: true, blobs: map[string][]byte{empty.Key(): {}}}
 }
 
 // NewActionCache returns an in-memory Action Cache, keyed by instance name
