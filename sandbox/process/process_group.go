@@ -13,11 +13,12 @@ import (
 // processes when there is no cgroup.
 type processGroup int
 
-// kill sends SIGKILL to every member. It is only safe while the group's ID
-// cannot have been reused: before its leader is reaped, or while another
-// member is alive.
-func (g processGroup) kill() {
-	syscall.Kill(-int(g), syscall.SIGKILL)
+// kill sends SIGKILL to every member and reports whether there was any
+// (zombies included). It is only safe while the group's ID cannot have
+// been reused: before its leader is reaped, or while another member is
+// alive.
+func (g processGroup) kill() bool {
+	return syscall.Kill(-int(g), syscall.SIGKILL) != syscall.ESRCH
 }
 
 // waitGone kills the group until no live member is left. SIGKILL takes
@@ -28,7 +29,9 @@ func (g processGroup) kill() {
 func (g processGroup) waitGone() error {
 	deadline := time.Now().Add(emptyTimeout)
 	for delay := 50 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
-		g.kill()
+		if !g.kill() {
+			return nil // the usual case, without reading /proc
+		}
 		live, err := g.hasLiveMember()
 		if err != nil || !live {
 			return err

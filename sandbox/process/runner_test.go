@@ -25,7 +25,7 @@ var modes = []string{"cgroup", "processgroup"}
 
 // testCgroupParent returns a cgroup for one test's action cgroups, or
 // skips the test when this machine cannot provide one.
-func testCgroupParent(t *testing.T) string {
+func testCgroupParent(t testing.TB) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("creating cgroups needs root")
@@ -42,7 +42,7 @@ func testCgroupParent(t *testing.T) string {
 
 // newRunner returns a runner on a fresh build directory holding an input
 // root "root" and a temporary directory "tmp".
-func newRunner(t *testing.T, mode string) (*process.Runner, string) {
+func newRunner(t testing.TB, mode string) (*process.Runner, string) {
 	t.Helper()
 	build := t.TempDir()
 	for _, d := range []string{"root", "tmp"} {

@@ -23,7 +23,7 @@ import (
 // startServer serves a process runner on a UNIX socket and returns a
 // client, the build directory and a function stopping the server that
 // returns Serve's error.
-func startServer(t *testing.T, grace time.Duration) (runnerpb.RunnerClient, string, func() error) {
+func startServer(t testing.TB, grace time.Duration) (runnerpb.RunnerClient, string, func() error) {
 	t.Helper()
 	dir := t.TempDir()
 	build := filepath.Join(dir, "build")
