@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
@@ -98,9 +99,14 @@ func (s *Scheduler) admit(ctx context.Context, req *remoteexecution.ExecuteReque
 	if err := s.checkPresent(ctx, cd, rd); err != nil {
 		return nil, err
 	}
+	// The Command matters here only for its platform, which REAPI 2.0-2.1
+	// clients put there instead of in the Action; newer clients spare us
+	// reading and parsing it.
 	command := &remoteexecution.Command{}
-	if err := s.readMessage(ctx, cd, "command", command); err != nil {
-		return nil, err
+	if len(action.GetPlatform().GetProperties()) == 0 {
+		if err := s.readMessage(ctx, cd, "command", command); err != nil {
+			return nil, err
+		}
 	}
 	workerAction, err := s.workerAction(action, command)
 	if err != nil {
@@ -157,7 +163,9 @@ func missingError(ds ...digest.Digest) error {
 
 // workerAction checks the timeout and returns the Action the worker gets:
 // platform from Command.platform when the Action has none, timeout set.
-// The client's message is copied only when something changes.
+// The client's message is copied only when something changes; the worker
+// must not recompute the action digest from this message (it gets the
+// client's digest).
 func (s *Scheduler) workerAction(action *remoteexecution.Action, command *remoteexecution.Command) (*remoteexecution.Action, error) {
 	if t := action.Timeout; t != nil {
 		if err := t.CheckValid(); err != nil {
@@ -172,7 +180,12 @@ func (s *Scheduler) workerAction(action *remoteexecution.Action, command *remote
 	if !needPlatform && !needTimeout {
 		return action, nil
 	}
-	out := proto.Clone(action).(*remoteexecution.Action)
+	// A new message sharing the client's submessages: cheaper than a deep
+	// clone, and neither copy is modified afterwards.
+	out := &remoteexecution.Action{
+		CommandDigest: action.CommandDigest, InputRootDigest: action.InputRootDigest, Timeout: action.Timeout,
+		DoNotCache: action.DoNotCache, Salt: action.Salt, Platform: action.Platform,
+	}
 	if needPlatform {
 		out.Platform = command.Platform
 	}
@@ -231,7 +244,7 @@ func (s *Scheduler) queueAction(a *admission) (*operation, error) {
 	props, routingKey := s.cfg.routingProperties(a.action.Platform)
 	mergeKey := ""
 	if !a.doNotCache {
-		mergeKey = fmt.Sprintf("%s\x00%d\x00%s", a.digest.Instance, a.digest.Function, a.digest.Key())
+		mergeKey = a.digest.Instance + "\x00" + a.digest.Function.String() + "\x00" + a.digest.Hash + "-" + strconv.FormatInt(a.digest.Size, 10)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -31,33 +31,53 @@ func (c Config) routingProperties(p *remoteexecution.Platform) ([]property, stri
 		}
 		return props[i].value < props[j].value
 	})
-	var b strings.Builder
+	b := make([]byte, 0, 64)
 	for _, pp := range props {
-		fmt.Fprintf(&b, "%q=%q;", pp.name, pp.value)
+		b = strconv.AppendQuote(b, pp.name)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, pp.value)
+		b = append(b, ';')
 	}
-	return props, b.String()
+	return props, string(b)
 }
 
 // workerPlatform is what a worker advertises: each name may carry several
 // values (REAPI allows repeated names).
 type workerPlatform map[string][]string
 
-func newWorkerPlatform(p *remoteexecution.Platform) (workerPlatform, string) {
+func newWorkerPlatform(p *remoteexecution.Platform) workerPlatform {
 	wp := workerPlatform{}
 	for _, pp := range p.GetProperties() {
 		wp[pp.Name] = append(wp[pp.Name], pp.Value)
 	}
-	names := make([]string, 0, len(wp))
 	for n := range wp {
 		sort.Strings(wp[n])
-		names = append(names, n)
 	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
-		fmt.Fprintf(&b, "%q=%q;", n, wp[n])
+	return wp
+}
+
+// workerPlatformKey identifies a worker's platform regardless of property
+// order. It runs on every Synchronize, so it avoids fmt and maps.
+func workerPlatformKey(p *remoteexecution.Platform) string {
+	props := p.GetProperties()
+	pairs := make([][2]string, len(props))
+	for i, pp := range props {
+		pairs[i] = [2]string{pp.Name, pp.Value}
 	}
-	return wp, b.String()
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i][0] != pairs[j][0] {
+			return pairs[i][0] < pairs[j][0]
+		}
+		return pairs[i][1] < pairs[j][1]
+	})
+	b := make([]byte, 0, 64)
+	for _, kv := range pairs {
+		b = strconv.AppendQuote(b, kv[0])
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, kv[1])
+		b = append(b, ';')
+	}
+	return string(b)
 }
 
 // satisfies reports whether the worker meets one requested property.

@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"fmt"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"strings"
 )
 
@@ -103,11 +105,11 @@ func (s *Scheduler) explainUnmatched(instance string, props []property) string {
 
 // classFor returns the class for a worker's prefix and platform, creating
 // it (and relinking) on first sight.
-func (s *Scheduler) classFor(key, prefix string, platform workerPlatform) *workerClass {
+func (s *Scheduler) classFor(key, prefix string, platform *remoteexecution.Platform) *workerClass {
 	if c, ok := s.classes[key]; ok {
 		return c
 	}
-	c := newWorkerClass(key, prefix, platform)
+	c := newWorkerClass(key, prefix, newWorkerPlatform(platform))
 	s.classes[key] = c
 	s.relinkAll()
 	return c

@@ -189,6 +189,9 @@ func (s *Scheduler) complete(op *operation, resp *remoteexecution.ExecuteRespons
 	}
 	op.stage = remoteexecution.ExecutionStage_COMPLETED
 	op.response = resp
+	// Finished operations are kept for CompletedRetention; the Action is
+	// no longer needed and would only add to the live heap.
+	op.action = nil
 	op.completedAt = now
 	if op.mergeKey != "" && s.inFlight[op.mergeKey] == op {
 		delete(s.inFlight, op.mergeKey)

@@ -46,11 +46,10 @@ func (s *Scheduler) synchronize(ctx context.Context, req *remoteworker.Synchroni
 		return nil, err
 	}
 	key := workerKey(req.WorkerId)
-	platform, platformKey := newWorkerPlatform(req.Platform)
-	classKey := req.InstanceNamePrefix + "\x00" + platformKey
+	classKey := req.InstanceNamePrefix + "\x00" + workerPlatformKey(req.Platform)
 
 	s.mu.Lock()
-	w := s.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, platform)
+	w := s.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, req.Platform)
 	w.inCall++
 	a, wait := s.handleState(w, req.CurrentState)
 	if wait {
@@ -70,7 +69,7 @@ func checkCurrentState(cs *remoteworker.CurrentState) error {
 }
 
 // workerFor finds or registers the worker and keeps its class current.
-func (s *Scheduler) workerFor(key string, labels map[string]string, classKey, prefix string, platform workerPlatform) *worker {
+func (s *Scheduler) workerFor(key string, labels map[string]string, classKey, prefix string, platform *remoteexecution.Platform) *worker {
 	w, ok := s.workers[key]
 	if !ok {
 		w = &worker{key: key, labels: labels, wake: make(chan *operation, 1)}

@@ -2,9 +2,8 @@ package scheduler
 
 import (
 	"container/list"
-	"fmt"
 	"sort"
-	"strings"
+	"strconv"
 	"time"
 )
 
@@ -31,21 +30,26 @@ type worker struct {
 	wake     chan *operation
 }
 
-// workerKey formats labels canonically: sorted name=value pairs.
+// workerKey formats labels canonically: sorted name="value" pairs. It
+// runs on every Synchronize, so it avoids fmt.
 func workerKey(labels map[string]string) string {
 	names := make([]string, 0, len(labels))
 	for n := range labels {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	var b strings.Builder
+	b := make([]byte, 0, 64)
+	b = append(b, '{')
 	for i, n := range names {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		fmt.Fprintf(&b, "%s=%q", n, labels[n])
+		b = append(b, n...)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, labels[n])
 	}
-	return "{" + b.String() + "}"
+	b = append(b, '}')
+	return string(b)
 }
 
 // matchesPattern reports whether every label of the pattern is present
