@@ -28,7 +28,9 @@ type config struct {
 	// action so it can kill daemons that escape the process group: empty
 	// means below the runner's own cgroup, falling back to process groups
 	// alone if the host has no usable cgroup v2; "none" means process
-	// groups alone; a path must be a usable cgroup v2 directory.
+	// groups alone; a path must be a usable cgroup v2 directory used by
+	// this runner alone (at start it kills the actions a crashed runner
+	// left there).
 	CgroupParent string `json:"cgroupParent"`
 	// ShutdownGracePeriod is how long running actions may continue after
 	// SIGTERM before they are killed; empty means "10s".
@@ -54,6 +56,9 @@ func (c *config) validate() error {
 	c.BuildDirectory = abs
 	if info, err := os.Stat(abs); err != nil || !info.IsDir() {
 		return fmt.Errorf("buildDirectory %s is not a directory", abs)
+	}
+	if c.CgroupParent != "" && c.CgroupParent != "none" && !filepath.IsAbs(c.CgroupParent) {
+		return fmt.Errorf("cgroupParent %q must be empty, \"none\" or an absolute path", c.CgroupParent)
 	}
 	if c.Sandbox == "" {
 		c.Sandbox = "process"

@@ -35,6 +35,7 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 		{GRPCListenPath: "s"},
 		{BuildDirectory: dir},
 		{BuildDirectory: filepath.Join(dir, "missing"), GRPCListenPath: "s"},
+		{BuildDirectory: dir, GRPCListenPath: "s", CgroupParent: "relative/cg"},
 	} {
 		if err := bad.validate(); err == nil {
 			t.Errorf("%+v accepted", bad)

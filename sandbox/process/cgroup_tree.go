@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 )
 
+// actionPrefix starts the name of every action cgroup.
+const actionPrefix = "action-"
+
 // cgroupTree is the cgroup v2 directory below which the runner creates one
 // cgroup per action.
 type cgroupTree struct {
@@ -33,7 +36,9 @@ func openCgroupTree(parent string) (*cgroupTree, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		if !e.IsDir() {
+		// Only our own naming: a parent configured by mistake as a shared
+		// cgroup must not have its other children killed.
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), actionPrefix) {
 			continue
 		}
 		stale := &actionCgroup{path: filepath.Join(parent, e.Name())}
@@ -47,7 +52,7 @@ func openCgroupTree(parent string) (*cgroupTree, error) {
 // create makes the cgroup of one action. The number in its name only has
 // to be unique among the actions of this runner.
 func (t *cgroupTree) create() (*actionCgroup, error) {
-	path := filepath.Join(t.parent, "action-"+strconv.FormatUint(t.next.Add(1), 10))
+	path := filepath.Join(t.parent, actionPrefix+strconv.FormatUint(t.next.Add(1), 10))
 	if err := os.Mkdir(path, 0o755); err != nil {
 		return nil, fmt.Errorf("create action cgroup: %w", err)
 	}

@@ -388,9 +388,13 @@ func TestConcurrentRuns(t *testing.T) {
 func TestNewKillsLeftoverActions(t *testing.T) {
 	parent := testCgroupParent(t)
 	stale := filepath.Join(parent, "action-7")
-	if err := os.MkdirAll(stale, 0o755); err != nil {
-		t.Fatal(err)
+	other := filepath.Join(parent, "someone-else")
+	for _, d := range []string{stale, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
+	t.Cleanup(func() { os.Remove(other) })
 	dir, err := os.Open(stale)
 	if err != nil {
 		t.Fatal(err)
@@ -415,5 +419,8 @@ func TestNewKillsLeftoverActions(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale cgroup %s not removed: %v", stale, err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("cgroup %s not made by a runner was removed: %v", other, err)
 	}
 }
