@@ -113,6 +113,13 @@ func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
 		}
 		return stream.SendAndClose(&bytestream.WriteResponse{CommittedSize: name.digest.Size})
 	}
+	return s.writeResumable(stream, name, req)
+}
+
+// writeResumable receives a blob that spans several messages (or resumes
+// an earlier stream) through a partial upload that outlives the stream.
+func (s *ByteStream) writeResumable(stream bytestream.ByteStream_WriteServer, name resourceName, req *bytestream.WriteRequest) error {
+	ctx := stream.Context()
 	u, err := s.uploads.acquire(ctx, name)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -133,16 +140,12 @@ func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
 		return err
 	}
 	if err == nil {
-		err = direct.finish()
-		if direct == nil || (err != nil && status.Code(err) != codes.InvalidArgument) {
-			// Not streamed to the CAS, or that failed for a reason other
-			// than the content: store from the upload file.
-			err = s.commit(ctx, u)
-		}
+		err = s.store(ctx, u, direct)
 	} else {
 		direct.abort()
 	}
 	if err != nil && status.Code(err) != codes.InvalidArgument {
+		// Storage trouble, not the client's data: keep it for a retry.
 		s.uploads.release(u)
 		return err
 	}
@@ -151,6 +154,19 @@ func (s *ByteStream) Write(stream bytestream.ByteStream_WriteServer) error {
 		return err
 	}
 	return stream.SendAndClose(&bytestream.WriteResponse{CommittedSize: name.digest.Size})
+}
+
+// store completes a fully received upload: through the direct Put when one
+// ran, otherwise (or when it failed for a reason other than the content)
+// from the upload file.
+func (s *ByteStream) store(ctx context.Context, u *partialUpload, direct *directPut) error {
+	if direct != nil {
+		err := direct.finish()
+		if err == nil || status.Code(err) == codes.InvalidArgument {
+			return err
+		}
+	}
+	return s.commit(ctx, u)
 }
 
 // receive appends requests to u until finish_write. done reports that the
