@@ -63,6 +63,15 @@ type Config struct {
 	// DisableSeccomp runs without a seccomp profile; only for binaries
 	// built without libseccomp, never for production.
 	DisableSeccomp bool
+	// PrepareInputRoots are input root directories (relative to the build
+	// directory, e.g. each worker slot's "<slot>/root") to prepare a
+	// container for at start-up, with default settings, so that even the
+	// first action there finds one. Later ones are prepared after each
+	// action whatever this says.
+	PrepareInputRoots []string
+	// OneShot creates every container on the request's critical path
+	// instead of preparing the next one ahead; slower, for comparison.
+	OneShot bool
 	// NoPivotRoot is needed when / is an initramfs (test VMs).
 	NoPivotRoot bool
 

@@ -27,4 +27,10 @@ func Init() {
 	if len(os.Args) > 1 && os.Args[1] == initArgument && os.Getenv("_LIBCONTAINER_INITPIPE") != "" {
 		libcontainer.Init()
 	}
+	// A prepared container's init is this binary again, executed inside
+	// the container; it is never a process a user starts by hand, since
+	// it needs the control socket on fd 3 and exits without it.
+	if len(os.Args) > 1 && os.Args[1] == actionInitArgument && os.Getpid() == 1 {
+		runActionInit()
+	}
 }

@@ -69,8 +69,12 @@ func TestProcMaskedAndReadOnly(t *testing.T) {
 	// /proc/kcore is absent on some kernels; masked, it reads as empty.
 	script := `cat /proc/kcore 2>/dev/null | wc -c; cat /proc/keys | wc -c; echo x > /proc/sys/kernel/hostname 2>/dev/null && echo wrote-proc-sys; ls -d /proc/[0-9]* | wc -l`
 	res := runScript(t, r, script, map[string]string{"dockerRunAsRoot": "true"}, time.Minute)
-	// Three processes: the shell, ls and wc; nothing of the host's.
-	want := "0\n0\n3\n"
+	// The shell, ls and wc, and with a prepared container its init;
+	// nothing of the host's.
+	want := "0\n0\n4\n"
+	if r.cfg.OneShot {
+		want = "0\n0\n3\n"
+	}
 	if res.stdout != want {
 		t.Errorf("stdout %q, want %q (masked kcore and keys, read-only /proc/sys, only the action's processes)", res.stdout, want)
 	}
@@ -157,5 +161,18 @@ func TestSeccompRefusesMountAndUnshare(t *testing.T) {
 	res := runScript(t, r, script, map[string]string{"dockerRunAsRoot": "true"}, time.Minute)
 	if res.stdout != "Seccomp:\t2\nno-mount\n1\n" {
 		t.Errorf("mount/unshare were not refused: %q %q", res.stdout, res.stderr)
+	}
+}
+
+func TestPreparedContainerRunsSecondAction(t *testing.T) {
+	r, _ := newTestRunner(t, func(c *Config) { c.OneShot, c.PrepareInputRoots = false, nil })
+	for i := 0; i < 3; i++ {
+		res := runScript(t, r, "id -u; pwd; echo err >&2; exit 4", nil, time.Minute)
+		if res.resp.ExitCode != 4 || res.stdout != "1000\n"+InputRootPath+"\n" || res.stderr != "err\n" {
+			t.Fatalf("run %d: exit %d stdout %q stderr %q", i, res.resp.ExitCode, res.stdout, res.stderr)
+		}
+	}
+	if n := r.PreparedRuns(); n != 2 {
+		t.Errorf("%d actions ran in a prepared container, want 2 (all but the first)", n)
 	}
 }

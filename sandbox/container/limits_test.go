@@ -18,10 +18,17 @@ import (
 func sandboxProcesses(t *testing.T, r *Runner) []string {
 	t.Helper()
 	first, count := r.identity.uidMap[0].HostID, r.identity.uidMap[0].Size
+	// The container prepared for the next action has an init waiting;
+	// it is not a leftover of the last one.
+	r.background.Wait()
+	waiting := map[string]bool{}
+	for _, pid := range r.pool.initPIDs() {
+		waiting[strconv.Itoa(pid)] = true
+	}
 	entries, _ := os.ReadDir("/proc")
 	var found []string
 	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
+		if _, err := strconv.Atoi(e.Name()); err != nil || waiting[e.Name()] {
 			continue
 		}
 		info, err := os.Stat(filepath.Join("/proc", e.Name()))

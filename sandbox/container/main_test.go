@@ -48,6 +48,14 @@ func newTestRunner(t testing.TB, change func(*Config)) (*Runner, string) {
 		DisableSeccomp:    !seccompSupported,
 		FileCacheOwnerUID: 0,
 	}
+	// Most tests run one action, so preparing the input root ahead makes
+	// them exercise the prepared path; SANDBARN_TEST_ONESHOT=1 runs the
+	// suite again on one-shot containers.
+	if os.Getenv("SANDBARN_TEST_ONESHOT") == "1" {
+		cfg.OneShot = true
+	} else {
+		cfg.PrepareInputRoots = []string{"root"}
+	}
 	// The VM harness (test/vm) boots into an initramfs, where pivot_root
 	// cannot work.
 	cfg.NoPivotRoot = os.Getenv("SANDBARN_NO_PIVOT_ROOT") == "1"
@@ -58,7 +66,7 @@ func newTestRunner(t testing.TB, change func(*Config)) (*Runner, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(r.stateDir) })
+	t.Cleanup(r.Close)
 	return r, build
 }
 

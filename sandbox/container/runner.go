@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +29,12 @@ type Runner struct {
 	cgroups  cgroupSetup
 	stateDir string
 	nextID   atomic.Uint64
+	pool     *pool
+	// preparedRuns counts actions that found a prepared container.
+	preparedRuns atomic.Uint64
+	// background tracks destruction and preparation off the critical
+	// path, for Close to wait on.
+	background sync.WaitGroup
 }
 
 var _ sandbox.Runner = (*Runner)(nil)
@@ -62,7 +69,37 @@ func New(cfg Config) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox state directory: %w", err)
 	}
-	return &Runner{cfg: cfg, rootless: rootless, identity: id, cgroups: cg, stateDir: stateDir}, nil
+	r := &Runner{cfg: cfg, rootless: rootless, identity: id, cgroups: cg, stateDir: stateDir, pool: newPool()}
+	if err := r.prepareInputRoots(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// prepareInputRoots starts preparing the configured input roots, with the
+// settings of an action that has no platform properties.
+func (r *Runner) prepareInputRoots() error {
+	if r.cfg.OneShot {
+		return nil
+	}
+	for _, rel := range r.cfg.PrepareInputRoots {
+		a, err := r.prepareAction(context.Background(), &runnerpb.RunRequest{Arguments: []string{"true"}, InputRootDirectory: rel})
+		if err != nil {
+			return fmt.Errorf("sandbox: preparing input root %q: %w", rel, err)
+		}
+		r.fillPool(a)
+	}
+	return nil
+}
+
+// Close destroys the prepared containers and waits for background work.
+// The runner must not be used afterwards.
+func (r *Runner) Close() {
+	r.pool.close()
+	r.background.Wait()
+	r.pool.close()
+	os.RemoveAll(r.stateDir)
 }
 
 // CheckReadiness reports whether a path the worker names exists in the
@@ -101,7 +138,7 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 		first := int(r.identity.uidMap[0].HostID)
 		defer handBack(a.inputRoot, previous, first, int(r.identity.uidMap[0].Size))
 	}
-	resp, err := r.runContainer(ctx, a, req, user, stdout, stderr)
+	resp, err := r.execute(ctx, a, req, user, stdout, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +146,64 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 		r.reportOOM(resp, a.settings, stderr)
 	}
 	return resp, nil
+}
+
+// execute runs the action in the container prepared for its input root
+// and settings if there is one, else in a new one, and then prepares the
+// container for the next action like it off the critical path.
+func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
+	if r.cfg.OneShot {
+		return r.runContainer(ctx, a, req, user, stdout, stderr)
+	}
+	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
+	pc := r.pool.take(key)
+	if pc != nil {
+		if id, err := statID(a.inputRoot); err != nil || id != pc.inputRoot {
+			// The worker replaced the directory the container has mounted.
+			r.inBackground(pc.destroy)
+			pc = nil
+		}
+	}
+	var resp *runnerpb.RunResponse
+	var err error
+	if pc != nil {
+		r.preparedRuns.Add(1)
+		resp, err = r.runPrepared(ctx, pc, a, req, user, stdout, stderr)
+		r.inBackground(pc.destroy)
+	} else {
+		resp, err = r.runContainer(ctx, a, req, user, stdout, stderr)
+	}
+	r.fillPool(a)
+	return resp, err
+}
+
+// fillPool prepares a container for the next action like a, off the
+// critical path.
+func (r *Runner) fillPool(a action) {
+	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
+	r.inBackground(func() {
+		r.pool.fill(key, func() (*prepared, error) {
+			next := a
+			next.id = "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
+			pc, err := r.prepare(key, next)
+			if err != nil {
+				r.cfg.Logger.Warn("sandbox: preparing a container failed; the next action creates its own", "error", err)
+			}
+			return pc, err
+		})
+	})
+}
+
+// PreparedRuns is how many actions so far ran in a container prepared
+// ahead of their request rather than one created for them.
+func (r *Runner) PreparedRuns() uint64 { return r.preparedRuns.Load() }
+
+func (r *Runner) inBackground(f func()) {
+	r.background.Add(1)
+	go func() {
+		defer r.background.Done()
+		f()
+	}()
 }
 
 // prepareAction checks the request and resolves its sandbox settings and

@@ -1,0 +1,101 @@
+package container
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The runner and the init of a prepared container talk over a
+// SOCK_SEQPACKET socket pair, so every message arrives whole in one read.
+// The request carries the action's stdout and stderr as SCM_RIGHTS file
+// descriptors: they are only known once the request arrives.
+
+// initRequest is the command the init runs, and how.
+type initRequest struct {
+	Args    []string
+	Env     []string
+	Dir     string
+	UID     uint32
+	GID     uint32
+	Rlimits []initRlimit
+}
+
+// initRlimit is one resource limit the command starts with.
+type initRlimit struct {
+	Resource int
+	Soft     uint64
+	Hard     uint64
+}
+
+// initReply reports how the command ended. Err is set instead when the
+// command could not be started at all.
+type initReply struct {
+	Err        string
+	NotFound   bool
+	WaitStatus uint32
+	UserNanos  int64
+	SysNanos   int64
+	MaxRSSKiB  int64
+}
+
+// maxInitMessage bounds a message; argv and environment larger than this
+// would not fit through execve either.
+const maxInitMessage = 4 << 20
+
+func sendInitMessage(sock *os.File, v any, files ...*os.File) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if len(data) > maxInitMessage {
+		return fmt.Errorf("init message of %d bytes is too large", len(data))
+	}
+	var oob []byte
+	if len(files) > 0 {
+		fds := make([]int, len(files))
+		for i, f := range files {
+			fds[i] = int(f.Fd())
+		}
+		oob = unix.UnixRights(fds...)
+	}
+	return unix.Sendmsg(int(sock.Fd()), data, oob, nil, 0)
+}
+
+// receiveInitMessage reads one message and any file descriptors sent with
+// it, at most size bytes. A zero-length read means the other side is
+// gone.
+func receiveInitMessage(sock *os.File, v any, size int) ([]int, error) {
+	buf := make([]byte, size)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	n, oobn, _, _, err := unix.Recvmsg(int(sock.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("init channel closed")
+	}
+	var fds []int
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			got, err := unix.ParseUnixRights(&m)
+			if err != nil {
+				return nil, err
+			}
+			fds = append(fds, got...)
+		}
+	}
+	if err := json.Unmarshal(buf[:n], v); err != nil {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return nil, err
+	}
+	return fds, nil
+}

@@ -1,0 +1,100 @@
+package container
+
+import (
+	"sync"
+)
+
+// poolKey says which requests a prepared container can serve: the input
+// root bind-mounted at creation, and the settings that shape the
+// container rather than its cgroup limits.
+type poolKey struct {
+	inputRoot   string
+	image       string
+	hostNetwork bool
+}
+
+// pool holds at most one prepared container per key: a worker slot runs
+// one action at a time in its own input root.
+type pool struct {
+	mu      sync.Mutex
+	entries map[poolKey]*poolEntry
+	closed  bool
+}
+
+// poolEntry is a container being prepared; ready closes when pc or err
+// is set.
+type poolEntry struct {
+	ready chan struct{}
+	pc    *prepared
+	err   error
+}
+
+func newPool() *pool { return &pool{entries: map[poolKey]*poolEntry{}} }
+
+// take removes the entry for key and waits for its preparation, which is
+// still quicker than creating a container from scratch. It returns nil
+// when there is none or it failed.
+func (p *pool) take(key poolKey) *prepared {
+	p.mu.Lock()
+	e := p.entries[key]
+	delete(p.entries, key)
+	p.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	<-e.ready
+	if e.err != nil {
+		return nil
+	}
+	return e.pc
+}
+
+// fill prepares a container for key unless one is there already; callers
+// run it off the critical path.
+func (p *pool) fill(key poolKey, prepare func() (*prepared, error)) {
+	p.mu.Lock()
+	if p.closed || p.entries[key] != nil {
+		p.mu.Unlock()
+		return
+	}
+	e := &poolEntry{ready: make(chan struct{})}
+	p.entries[key] = e
+	p.mu.Unlock()
+	e.pc, e.err = prepare()
+	close(e.ready)
+}
+
+// close destroys every prepared container and stops further filling.
+func (p *pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	entries := p.entries
+	p.entries = map[poolKey]*poolEntry{}
+	p.mu.Unlock()
+	for _, e := range entries {
+		<-e.ready
+		if e.pc != nil {
+			e.pc.destroy()
+		}
+	}
+}
+
+// initPIDs returns the host pids of the prepared inits, for tests that
+// look for leftover processes.
+func (p *pool) initPIDs() []int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var pids []int
+	for _, e := range p.entries {
+		select {
+		case <-e.ready:
+			if e.pc != nil {
+				if pid, err := e.pc.init.Pid(); err == nil {
+					pids = append(pids, pid)
+				}
+			}
+		default:
+		}
+	}
+	return pids
+}

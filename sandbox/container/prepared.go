@@ -1,0 +1,214 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/opencontainers/runc/libcontainer"
+	"golang.org/x/sys/unix"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/sandbox/container/limits"
+)
+
+// prepared is a container created and started before the request that
+// will use it: namespaces, mounts and cgroup placement are done, and its
+// init waits on the control socket for the command.
+type prepared struct {
+	key       poolKey
+	container *libcontainer.Container
+	init      *libcontainer.Process
+	sock      *os.File
+	cgroup    cgroupFiles
+	// limits are the values the cgroup holds now.
+	limits limits.Limits
+	// inputRoot identifies the directory that was bind-mounted, to notice
+	// a worker that replaced it instead of filling it in place.
+	inputRoot fileID
+}
+
+type fileID struct{ dev, ino uint64 }
+
+func statID(path string) (fileID, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return fileID{}, err
+	}
+	return fileID{uint64(st.Dev), st.Ino}, nil
+}
+
+// prepare creates and starts a container for actions like a. Its init
+// runs as sandbox root where more than one uid is mapped, so it can start
+// the command as any sandbox user; setuid to a non-root user clears the
+// capabilities, and no_new_privs keeps them from coming back.
+func (r *Runner) prepare(key poolKey, a action) (*prepared, error) {
+	id, err := statID(a.inputRoot)
+	if err != nil {
+		return nil, err
+	}
+	initUser := sandboxUser{0, 0}
+	rootSettings := a.settings
+	if r.identity.singleUID {
+		initUser = sandboxUser{r.cfg.ActionUID, r.cfg.ActionGID}
+	} else {
+		rootSettings.runAsRoot = true
+	}
+	cfg := r.containerConfig(action{id: a.id, inputRoot: a.inputRoot, rootfs: a.rootfs, settings: rootSettings})
+	c, err := libcontainer.Create(r.stateDir, a.id, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("creating sandbox: %w", err)
+	}
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		c.Destroy()
+		return nil, err
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "init socket"), os.NewFile(uintptr(fds[1]), "init socket")
+	defer theirs.Close()
+	p := &libcontainer.Process{
+		// The runner binary itself, reached through the magic link, so no
+		// host path has to be visible inside the sandbox.
+		Args:       []string{"/proc/self/exe", actionInitArgument},
+		Env:        []string{"PATH=/usr/bin:/bin"},
+		Cwd:        "/",
+		UID:        int(initUser.uid),
+		GID:        int(initUser.gid),
+		ExtraFiles: []*os.File{theirs},
+		Init:       true,
+	}
+	if err := c.Run(p); err != nil {
+		ours.Close()
+		c.Destroy()
+		return nil, fmt.Errorf("starting sandbox init: %w", err)
+	}
+	pc := &prepared{key: key, container: c, init: p, sock: ours, limits: a.settings.limits, inputRoot: id}
+	pc.cgroup = cgroupFiles{unified: r.cgroups.unified, paths: cgroupPaths(c)}
+	return pc, nil
+}
+
+// destroy kills whatever runs in the container and removes it.
+func (pc *prepared) destroy() {
+	pc.container.Signal(unix.SIGKILL)
+	pc.init.Wait()
+	pc.sock.Close()
+	pc.container.Destroy()
+}
+
+// run hands the request to the prepared container's init and waits for
+// the outcome. Everything in the container is dead when it returns.
+func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
+	if r.cgroups.limitsEnforced {
+		if err := pc.cgroup.setLimits(pc.limits, a.settings.limits); err != nil {
+			return nil, status.Errorf(codes.Internal, "setting sandbox limits: %v", err)
+		}
+		pc.limits = a.settings.limits
+		pc.cgroup.resetPeaks()
+	}
+	ireq := initRequest{
+		Args: req.Arguments, Env: environment(req.EnvironmentVariables),
+		Dir: filepath.Join(InputRootPath, req.WorkingDirectory), UID: user.uid, GID: user.gid,
+		Rlimits: []initRlimit{{Resource: unix.RLIMIT_CORE}},
+	}
+	start := time.Now()
+	if err := sendInitMessage(pc.sock, ireq, stdout, stderr); err != nil {
+		return nil, status.Errorf(codes.Internal, "sandbox init: %v", err)
+	}
+	reply, replied, timedOut := r.awaitInit(ctx, pc, req.Timeout.AsDuration())
+	wall := time.Since(start)
+	// The init exits after replying, and the kernel kills the rest of
+	// the PID namespace with it; the kill covers a init that did not.
+	pc.container.Signal(unix.SIGKILL)
+	pc.init.Wait()
+	if ctx.Err() != nil && !timedOut {
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
+	if replied && reply.Err != "" {
+		code := codes.Internal
+		if reply.NotFound {
+			code = codes.InvalidArgument
+		}
+		return nil, status.Errorf(code, "starting the command: %s", reply.Err)
+	}
+	resp := &runnerpb.RunResponse{ExitCode: 128 + int64(unix.SIGKILL), TimedOut: timedOut}
+	if replied {
+		resp.ExitCode = waitStatusCode(syscall.WaitStatus(reply.WaitStatus))
+	}
+	resp.Usage = r.preparedUsage(pc, a.settings, reply, wall)
+	usageAny(resp)
+	return resp, nil
+}
+
+// awaitInit waits for the init's reply, killing the container at the
+// timeout or when the caller gives up. replied is false when the init
+// died without answering (killed, or out of memory).
+func (r *Runner) awaitInit(ctx context.Context, pc *prepared, timeout time.Duration) (initReply, bool, bool) {
+	type result struct {
+		reply initReply
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var rep initReply
+		_, err := receiveInitMessage(pc.sock, &rep, 64<<10)
+		done <- result{rep, err}
+	}()
+	var expired <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	timedOut := false
+	select {
+	case res := <-done:
+		return res.reply, res.err == nil, false
+	case <-expired:
+		timedOut = true
+	case <-ctx.Done():
+	}
+	pc.container.Signal(unix.SIGKILL)
+	res := <-done
+	return res.reply, res.err == nil && !timedOut, timedOut
+}
+
+func waitStatusCode(ws syscall.WaitStatus) int64 {
+	if ws.Signaled() {
+		return 128 + int64(ws.Signal())
+	}
+	return int64(ws.ExitStatus())
+}
+
+// preparedUsage combines the init's rusage of the command with what the
+// cgroup measured.
+func (r *Runner) preparedUsage(pc *prepared, s settings, reply initReply, wall time.Duration) *runnerpb.ResourceUsage {
+	u := &runnerpb.ResourceUsage{
+		WallTime:        durationpb.New(wall),
+		UserTime:        durationpb.New(time.Duration(reply.UserNanos)),
+		SystemTime:      durationpb.New(time.Duration(reply.SysNanos)),
+		PeakMemoryBytes: reply.MaxRSSKiB * 1024,
+	}
+	if !r.cgroups.limitsEnforced {
+		return u
+	}
+	u.MemoryLimitBytes = s.limits.MemoryBytes
+	u.PidsLimit = s.limits.Pids
+	u.CpuLimitMillicores = s.limits.CPUMillicores
+	mem, pids := pc.cgroup.dir("memory"), pc.cgroup.dir("pids")
+	if r.cgroups.unified {
+		u.OomKilled = readKeyed(filepath.Join(mem, "memory.events"), "oom_kill") > 0
+	} else {
+		u.OomKilled = readKeyed(filepath.Join(mem, "memory.oom_control"), "oom_kill") > 0
+		if peak := readNumber(filepath.Join(mem, "memory.max_usage_in_bytes")); peak > 0 {
+			u.PeakMemoryBytes = peak
+		}
+	}
+	u.PidsPeak = readNumber(filepath.Join(pids, "pids.peak"))
+	return u
+}
