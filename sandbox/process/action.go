@@ -7,9 +7,11 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -66,18 +68,30 @@ func (a *action) start() error {
 // wait waits for the first process, stopping the action if ctx ends
 // first, then kills the rest of the action and collects usage.
 func (a *action) wait(ctx context.Context) (*runnerpb.RunResponse, error) {
-	exited := make(chan struct{})
+	var mu sync.Mutex
+	exited := false
+	stopWatching := make(chan struct{})
 	go func() {
 		select {
 		case <-ctx.Done():
-			a.timedOut.Store(true)
-			a.killAll()
-		case <-exited:
+			mu.Lock()
+			if !exited {
+				a.timedOut.Store(true)
+				a.killAll()
+			}
+			mu.Unlock()
+		case <-stopWatching:
 		}
 	}()
-	a.cmd.Wait()
+	// Wait for the exit without reaping: the zombie keeps the process
+	// group's ID reserved for killAll until the flag below is set.
+	waitExited(a.cmd.Process.Pid)
 	wall := time.Since(a.started)
-	close(exited)
+	mu.Lock()
+	exited = true
+	mu.Unlock()
+	close(stopWatching)
+	a.cmd.Wait()
 	state := a.cmd.ProcessState
 	if state == nil {
 		return nil, status.Error(codes.Internal, "wait did not report the process state")
@@ -99,9 +113,21 @@ func (a *action) wait(ctx context.Context) (*runnerpb.RunResponse, error) {
 	return resp, nil
 }
 
-// killAll stops the whole action while its first process may still run.
-// Killing the process group is safe here: until the leader is reaped its
-// ID cannot be reused.
+// waitExited blocks until pid has exited, leaving it to be reaped by
+// exec.Cmd.Wait. An error other than EINTR cannot happen for our own
+// child; if it did, Wait still does the blocking.
+func waitExited(pid int) {
+	var info unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		if err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// killAll stops the whole action while its first process has not been
+// reaped, so its process group's ID cannot have been reused.
 func (a *action) killAll() {
 	if a.cgroup != nil {
 		a.cgroup.kill()
