@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -193,7 +194,7 @@ func (s *Scheduler) isDrained(labels map[string]string) bool {
 func (op *operation) info() OperationInfo {
 	info := OperationInfo{
 		Name: op.name, ActionDigest: op.digest.String(), Instance: op.instance, Stage: op.stage.String(),
-		Priority: op.priority, Invocations: op.invocations, Attempts: op.attempts, Crashes: op.crashes,
+		Priority: op.priority, Invocations: slices.Clone(op.invocations), Attempts: op.attempts, Crashes: op.crashes,
 		QueuedAt: op.queuedAt, StartedAt: op.startedAt, CompletedAt: op.completedAt, Worker: op.lastWorker,
 	}
 	if op.queue != nil {
