@@ -21,8 +21,16 @@
 //     rejected too: once an orphan is reparented to the runner, nothing
 //     says which of several concurrent actions it came from.
 //   - A process group per action (always). Without a cgroup this is the
-//     only mechanism, and processes that call setsid survive; New's caller
-//     should log that.
+//     only mechanism: the group is killed and Run returns once /proc shows
+//     no live member, but processes that called setsid survive; New's
+//     caller should log that.
+//
+// If the runner itself is killed, the kernel kills the command's first
+// process (PR_SET_PDEATHSIG); the rest of the action stays in its cgroup
+// until the next runner started on the same CgroupParent kills it.
+//
+// Exit codes follow the shell: a process ended by signal N reports 128+N,
+// so an action stopped at its timeout reports 137 with timed_out set.
 //
 // The command's environment is exactly the request's environment_variables,
 // with one addition: TMPDIR is set to the request's temporary_directory when
