@@ -37,12 +37,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: bb_scheduler CONFIG.jsonnet")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1]); err != nil {
 		log.Fatal("bb_scheduler: ", err)
 	}
 }
 
-func run(path string) error {
+// run serves until ctx ends or a listener fails.
+func run(ctx context.Context, path string) error {
 	var cfg config
 	if err := configfile.Load(path, &cfg); err != nil {
 		return err
@@ -65,8 +68,6 @@ func run(path string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 	go sched.Run(ctx)
 
 	serverOpts := []grpc.ServerOption{
