@@ -85,18 +85,69 @@ func (r *streamReader) Close() error {
 	return nil
 }
 
-// streamWrite uploads through ByteStream Write in chunks. A server that
-// already holds the blob may end the stream early; that is success.
+// maxWriteAttempts bounds how often one upload is resumed.
+const maxWriteAttempts = 4
+
+// streamWrite uploads through ByteStream Write in chunks. When r can seek
+// and the stream breaks, it asks QueryWriteStatus and resumes from what the
+// server committed instead of sending everything again.
 func (c *CAS) streamWrite(ctx context.Context, d digest.Digest, r io.Reader) error {
+	name := c.writeResourceName(d)
+	seeker, _ := r.(io.Seeker)
+	var start int64
+	if seeker != nil {
+		pos, err := seeker.Seek(0, io.SeekCurrent)
+		if err != nil {
+			seeker = nil
+		}
+		start = pos
+	}
+	var offset int64
+	for attempt := 1; ; attempt++ {
+		err := c.writeFrom(ctx, d, name, r, offset)
+		if err == nil || seeker == nil || attempt == maxWriteAttempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		resp, qerr := c.bs.QueryWriteStatus(ctx, &bytestream.QueryWriteStatusRequest{ResourceName: name})
+		if qerr != nil {
+			return err
+		}
+		if resp.Complete {
+			return nil
+		}
+		offset = resp.CommittedSize
+		if _, serr := seeker.Seek(start+offset, io.SeekStart); serr != nil {
+			return err
+		}
+	}
+}
+
+// retryable reports errors that a broken connection or a busy server
+// produce, as opposed to a refusal of the request.
+func retryable(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok {
+		// Not from gRPC: the source failed, and resuming will not help.
+		return false
+	}
+	switch st.Code() {
+	case codes.Unavailable, codes.Aborted, codes.Internal, codes.Unknown:
+		return true
+	}
+	return false
+}
+
+// writeFrom sends the blob from offset on one Write stream. A server that
+// already holds the blob may end the stream early; that is success.
+func (c *CAS) writeFrom(ctx context.Context, d digest.Digest, name string, r io.Reader, offset int64) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := c.bs.Write(ctx)
 	if err != nil {
 		return err
 	}
-	name := c.writeResourceName(d)
 	buf := make([]byte, c.chunkBytes)
-	var offset int64
+	first := true
 	for {
 		n, err := io.ReadFull(r, buf[:min(int64(len(buf)), d.Size-offset)])
 		if err != nil && n == 0 && d.Size > offset {
@@ -109,8 +160,9 @@ func (c *CAS) streamWrite(ctx context.Context, d digest.Digest, r io.Reader) err
 			}
 		}
 		req := &bytestream.WriteRequest{WriteOffset: offset, Data: buf[:n], FinishWrite: last}
-		if offset == 0 {
+		if first {
 			req.ResourceName = name
+			first = false
 		}
 		if err := stream.Send(req); err != nil {
 			if errors.Is(err, io.EOF) {

@@ -3,7 +3,10 @@ package grpcclient_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
@@ -13,6 +16,7 @@ import (
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/local"
 	"github.com/sandbarn/sandbarn/storage/storagetest"
+	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -31,7 +35,7 @@ type stack struct {
 	ac       *grpcclient.ActionCache
 }
 
-func newStack(t *testing.T) stack {
+func newStack(t *testing.T, serverOpts ...grpc.ServerOption) stack {
 	t.Helper()
 	open := func(kind local.Kind) storage.BlobAccess {
 		ba, err := local.New(local.Options{Dir: t.TempDir(), MaxSizeBytes: 1 << 30, Kind: kind, DisableSync: true})
@@ -43,7 +47,7 @@ func newStack(t *testing.T) stack {
 	}
 	cas, ac := open(local.CAS), open(local.ActionCache)
 	opts := grpcservers.Options{MaxMessageSizeBytes: maxMessage, UploadDirectory: t.TempDir()}
-	s := grpc.NewServer(opts.ServerOptions()...)
+	s := grpc.NewServer(append(opts.ServerOptions(), serverOpts...)...)
 	grpcservers.Register(s, cas, ac, opts)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -157,5 +161,75 @@ func TestGetTree(t *testing.T) {
 	}
 	if len(dirs) != 2 || !proto.Equal(dirs[0], root) || !proto.Equal(dirs[1], leaf) {
 		t.Errorf("GetTree returned %d directories: %v", len(dirs), dirs)
+	}
+}
+
+// dropper fails the chosen ByteStream Write streams (counted from 0) after
+// three messages, as if the connection broke, and records where each Write
+// stream started.
+type dropper struct {
+	mu     sync.Mutex
+	drop   map[int]bool
+	starts []int64
+}
+
+func (dr *dropper) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if !strings.HasSuffix(info.FullMethod, "/Write") {
+		return handler(srv, ss)
+	}
+	dr.mu.Lock()
+	stream := len(dr.starts)
+	dr.starts = append(dr.starts, -1)
+	drop := dr.drop[stream]
+	dr.mu.Unlock()
+	return handler(srv, &droppingStream{ServerStream: ss, dr: dr, stream: stream, drop: drop})
+}
+
+type droppingStream struct {
+	grpc.ServerStream
+	dr       *dropper
+	stream   int
+	drop     bool
+	received int
+}
+
+func (s *droppingStream) RecvMsg(m any) error {
+	if s.drop && s.received == 3 {
+		return status.Error(codes.Unavailable, "connection dropped by the test")
+	}
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
+	}
+	if s.received == 0 {
+		s.dr.mu.Lock()
+		s.dr.starts[s.stream] = m.(*bytestream.WriteRequest).WriteOffset
+		s.dr.mu.Unlock()
+	}
+	s.received++
+	return nil
+}
+
+func TestPutResumesAfterDroppedStream(t *testing.T) {
+	dr := &dropper{drop: map[int]bool{0: true, 2: true}}
+	st := newStack(t, grpc.StreamInterceptor(dr.intercept))
+	ctx := context.Background()
+	cas := grpcclient.NewCAS(st.conn, "", 64<<10)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB: 16 chunks
+	d := digest.OfBytes("", data)
+	if err := cas.Put(ctx, d, bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if len(dr.starts) != 2 || dr.starts[1] != 3*64<<10 {
+		t.Fatalf("Write streams started at %v, want [0 %d]", dr.starts, 3*64<<10)
+	}
+	got, err := storage.GetBytes(ctx, st.localCAS, d, d.Size)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("stored blob: %d bytes, %v", len(got), err)
+	}
+	// A source that cannot seek is not resumed: the error reaches the caller.
+	d2 := digest.OfBytes("", append(data, 'x'))
+	err = cas.Put(ctx, d2, io.MultiReader(bytes.NewReader(data), strings.NewReader("x")))
+	if status.Code(err) != codes.Unavailable || len(dr.starts) != 3 {
+		t.Fatalf("dropped upload from a plain reader: %v after %d streams", err, len(dr.starts))
 	}
 }
