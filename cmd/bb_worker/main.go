@@ -9,24 +9,12 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"maps"
 	"os"
 	"os/signal"
-	"slices"
-	"strconv"
-	"sync"
 	"syscall"
-	"time"
 
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
-	"github.com/sandbarn/sandbarn/storage/grpcclient"
-	"github.com/sandbarn/sandbarn/worker"
-	"github.com/sandbarn/sandbarn/worker/filecache"
-	"github.com/sandbarn/sandbarn/worker/inputroot"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"github.com/sandbarn/sandbarn/cmd/internal/workerapp"
 )
 
 func main() {
@@ -34,112 +22,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: bb_worker CONFIG.jsonnet")
 		os.Exit(2)
 	}
-	if err := run(os.Args[1]); err != nil {
+	var cfg workerapp.Config
+	if err := configfile.Load(os.Args[1], &cfg); err != nil {
 		log.Fatal("bb_worker: ", err)
-	}
-}
-
-func run(path string) error {
-	var cfg config
-	if err := configfile.Load(path, &cfg); err != nil {
-		return err
-	}
-	if err := cfg.validate(); err != nil {
-		return fmt.Errorf("config %s: %w", path, err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-
-	dial := func(target string) (*grpc.ClientConn, error) {
-		return grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	if err := workerapp.Run(ctx, &cfg); err != nil {
+		log.Fatal("bb_worker: ", err)
 	}
-	storageConn, err := dial(cfg.StorageAddress)
-	if err != nil {
-		return fmt.Errorf("storage: %w", err)
-	}
-	defer storageConn.Close()
-	schedulerConn, err := dial(cfg.SchedulerAddress)
-	if err != nil {
-		return fmt.Errorf("scheduler: %w", err)
-	}
-	defer schedulerConn.Close()
-	runnerConn, err := dial("unix://" + cfg.RunnerSocket)
-	if err != nil {
-		return fmt.Errorf("runner: %w", err)
-	}
-	defer runnerConn.Close()
-	runner := runnerpb.NewRunnerClient(runnerConn)
-	if err := waitForRunner(ctx, runner); err != nil {
-		return err
-	}
-
-	if err := os.MkdirAll(cfg.BuildDirectory, 0o755); err != nil {
-		return err
-	}
-	cache, err := filecache.New(cfg.CacheDirectory, cfg.CacheSizeBytes)
-	if err != nil {
-		return err
-	}
-	cas := grpcclient.NewCAS(storageConn, "", cfg.MaxBatchBytes)
-	hostname, err := os.Hostname()
-	if err != nil {
-		return err
-	}
-	executor := worker.NewExecutor(worker.ExecutorConfig{
-		CAS:            cas,
-		ActionCache:    grpcclient.NewActionCache(storageConn, ""),
-		Runner:         runner,
-		Populator:      inputroot.NewPopulator(cas, cache, cfg.FetchConcurrency, cfg.AllowExternalSymlinks),
-		BuildDirectory: cfg.BuildDirectory,
-		WorkerName:     hostname,
-	})
-	log.Printf("bb_worker: %d slots, cache %s holds %d files", cfg.Concurrency, cfg.CacheDirectory, cache.Len())
-	runSlots(ctx, &cfg, remoteworker.NewOperationQueueClient(schedulerConn), executor, hostname)
-	return nil
-}
-
-// runSlots runs one Slot per unit of concurrency until ctx is done.
-func runSlots(ctx context.Context, cfg *config, scheduler remoteworker.OperationQueueClient, executor *worker.Executor, hostname string) {
-	var wg sync.WaitGroup
-	for i := 0; i < cfg.Concurrency; i++ {
-		name := strconv.Itoa(i)
-		id := map[string]string{}
-		maps.Copy(id, cfg.WorkerLabels)
-		id["hostname"] = hostname
-		id["slot"] = name
-		slot := worker.NewSlot(worker.SlotConfig{
-			Scheduler: scheduler, Executor: executor, Name: name, WorkerID: id,
-			InstanceNamePrefix: cfg.InstanceNamePrefix, Platform: cfg.platform(),
-		})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			slot.Run(ctx)
-		}()
-	}
-	wg.Wait()
-}
-
-// waitForRunner retries CheckReadiness until the runner answers, so the
-// worker and runner can start in any order; it gives up after a minute
-// rather than hanging unnoticed.
-func waitForRunner(ctx context.Context, runner runnerpb.RunnerClient) error {
-	deadline := time.Now().Add(time.Minute)
-	for {
-		callCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := runner.CheckReadiness(callCtx, &runnerpb.CheckReadinessRequest{})
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
-			return fmt.Errorf("runner not ready: %w", err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
 }

@@ -1,4 +1,4 @@
-package main
+package workerapp
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 )
 
-// config is bb_worker's Jsonnet configuration.
-type config struct {
+// Config is bb_worker's Jsonnet configuration.
+type Config struct {
 	// SchedulerAddress and StorageAddress are gRPC targets, e.g.
 	// "127.0.0.1:8981" or "unix:///run/sandbarn/scheduler.sock".
 	SchedulerAddress string `json:"schedulerAddress"`
@@ -38,7 +38,8 @@ type config struct {
 	AllowExternalSymlinks bool `json:"allowExternalSymlinks,omitempty"`
 }
 
-func (c *config) validate() error {
+// Validate checks required fields and fills in defaults.
+func (c *Config) Validate() error {
 	switch {
 	case c.SchedulerAddress == "":
 		return fmt.Errorf("schedulerAddress is required")
@@ -64,7 +65,7 @@ func (c *config) validate() error {
 
 // platform returns the configured properties sorted by name, as REAPI
 // requires.
-func (c *config) platform() *remoteexecution.Platform {
+func (c *Config) platform() *remoteexecution.Platform {
 	p := &remoteexecution.Platform{}
 	for _, name := range sortedKeys(c.Platform) {
 		p.Properties = append(p.Properties, &remoteexecution.Platform_Property{Name: name, Value: c.Platform[name]})
