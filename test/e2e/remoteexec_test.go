@@ -22,6 +22,7 @@ const (
 // build, and checks that a clean rebuild is served from the cache. The
 // steps depend on each other, so the first failure stops the rest.
 func TestRemoteExecution(t *testing.T) {
+	t.Parallel()
 	bazelBin := requireBazel(t)
 	base := tempDir(t, "sandbarn-e2e-exec-")
 	f := startFarm(t, buildProgram(t, "sandbarn", base), base)
