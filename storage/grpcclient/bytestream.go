@@ -39,40 +39,73 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// maxReadResumes bounds how often one read is reopened after a break.
+const maxReadResumes = 3
+
 // streamRead opens a ByteStream Read; the first message is awaited here so
 // that NotFound is reported by Get rather than by the first Read.
 func (c *CAS) streamRead(ctx context.Context, d digest.Digest) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	stream, err := c.bs.Read(ctx, &bytestream.ReadRequest{ResourceName: c.readResourceName(d)})
-	if err != nil {
+	r := &streamReader{ctx: ctx, cancel: cancel, c: c, d: d}
+	if err := r.open(); err != nil {
 		cancel()
 		return nil, err
 	}
-	first, err := stream.Recv()
-	if err != nil {
-		cancel()
-		if errors.Is(err, io.EOF) {
-			err = status.Errorf(codes.DataLoss, "blob %s: server sent no data", d)
+	for len(r.buf) == 0 {
+		if err := r.next(); err != nil {
+			cancel()
+			if errors.Is(err, io.EOF) {
+				err = status.Errorf(codes.DataLoss, "blob %s: server sent no data", d)
+			}
+			return nil, err
 		}
-		return nil, err
 	}
-	return verify(d, &streamReader{stream: stream, buf: first.Data, cancel: cancel}), nil
+	return verify(d, r), nil
 }
 
-// streamReader turns ReadResponses into an io.Reader.
+// streamReader turns ReadResponses into an io.Reader, reopening the stream
+// at the current offset when it breaks.
 type streamReader struct {
-	stream bytestream.ByteStream_ReadClient
-	buf    []byte
-	cancel context.CancelFunc
+	ctx     context.Context
+	cancel  context.CancelFunc
+	c       *CAS
+	d       digest.Digest
+	stream  bytestream.ByteStream_ReadClient
+	buf     []byte
+	offset  int64 // bytes received so far
+	resumes int
+}
+
+func (r *streamReader) open() error {
+	stream, err := r.c.bs.Read(r.ctx, &bytestream.ReadRequest{ResourceName: r.c.readResourceName(r.d), ReadOffset: r.offset})
+	r.stream = stream
+	return err
+}
+
+// next receives one message into buf, resuming after a retryable break.
+func (r *streamReader) next() error {
+	for {
+		msg, err := r.stream.Recv()
+		if err == nil {
+			r.buf = msg.Data
+			r.offset += int64(len(msg.Data))
+			return nil
+		}
+		if errors.Is(err, io.EOF) || !retryable(err) || r.resumes == maxReadResumes || r.ctx.Err() != nil {
+			return err
+		}
+		r.resumes++
+		if oerr := r.open(); oerr != nil {
+			return err
+		}
+	}
 }
 
 func (r *streamReader) Read(p []byte) (int, error) {
 	for len(r.buf) == 0 {
-		msg, err := r.stream.Recv()
-		if err != nil {
+		if err := r.next(); err != nil {
 			return 0, err
 		}
-		r.buf = msg.Data
 	}
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]

@@ -233,3 +233,61 @@ func TestPutResumesAfterDroppedStream(t *testing.T) {
 		t.Fatalf("dropped upload from a plain reader: %v after %d streams", err, len(dr.starts))
 	}
 }
+
+// readBreaker fails the first ByteStream Read stream after two messages
+// and records the read_offset of every Read.
+type readBreaker struct {
+	mu      sync.Mutex
+	offsets []int64
+}
+
+func (b *readBreaker) intercept(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	if !strings.HasSuffix(info.FullMethod, "/Read") {
+		return handler(srv, ss)
+	}
+	return handler(srv, &breakingStream{ServerStream: ss, b: b})
+}
+
+type breakingStream struct {
+	grpc.ServerStream
+	b     *readBreaker
+	first bool
+	sent  int
+}
+
+func (s *breakingStream) RecvMsg(m any) error {
+	err := s.ServerStream.RecvMsg(m)
+	if err == nil {
+		s.b.mu.Lock()
+		s.first = len(s.b.offsets) == 0
+		s.b.offsets = append(s.b.offsets, m.(*bytestream.ReadRequest).ReadOffset)
+		s.b.mu.Unlock()
+	}
+	return err
+}
+
+func (s *breakingStream) SendMsg(m any) error {
+	if s.first && s.sent == 2 {
+		return status.Error(codes.Unavailable, "connection dropped by the test")
+	}
+	s.sent++
+	return s.ServerStream.SendMsg(m)
+}
+
+func TestGetResumesAfterBrokenStream(t *testing.T) {
+	b := &readBreaker{}
+	st := newStack(t, grpc.StreamInterceptor(b.intercept))
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("fedcba9876543210"), 5<<16) // 5 MiB
+	d := digest.OfBytes("", data)
+	if err := storage.PutBytes(ctx, st.localCAS, d, data); err != nil {
+		t.Fatal(err)
+	}
+	got, err := storage.GetBytes(ctx, grpcclient.NewCAS(st.conn, "", 64<<10), d, d.Size)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes, %v", len(got), err)
+	}
+	if len(b.offsets) != 2 || b.offsets[0] != 0 || b.offsets[1] <= 0 {
+		t.Fatalf("Read offsets %v, want a resumed second read", b.offsets)
+	}
+}
