@@ -1,4 +1,4 @@
-package main
+package runnerapp
 
 import (
 	"errors"
@@ -11,8 +11,8 @@ import (
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
 )
 
-// config is bb_runner's configuration file (Jsonnet, strict).
-type config struct {
+// Config is bb_runner's configuration file (Jsonnet, strict).
+type Config struct {
 	// BuildDirectory is the directory the worker prepares actions in;
 	// every path in a request is relative to it.
 	BuildDirectory string `json:"buildDirectory"`
@@ -22,8 +22,11 @@ type config struct {
 	// empty means "0660".
 	GRPCListenPathMode string `json:"grpcListenPathMode"`
 	// Sandbox chooses how actions run: "process" (plain child processes,
-	// the default).
+	// the default) or "container" (a libcontainer sandbox per action,
+	// configured by Container).
 	Sandbox string `json:"sandbox"`
+	// Container configures the container sandbox.
+	Container ContainerConfig `json:"container"`
 	// CgroupParent is where the process sandbox puts one cgroup v2 per
 	// action so it can kill daemons that escape the process group: empty
 	// means below the runner's own cgroup, falling back to process groups
@@ -42,8 +45,8 @@ const (
 	defaultGracePeriod = 10 * time.Second
 )
 
-// validate checks the configuration and fills in defaults.
-func (c *config) validate() error {
+// Validate checks the configuration and fills in defaults.
+func (c *Config) Validate() error {
 	if c.BuildDirectory == "" || c.GRPCListenPath == "" {
 		return errors.New("buildDirectory and grpcListenPath are required")
 	}
@@ -60,8 +63,12 @@ func (c *config) validate() error {
 	if c.CgroupParent != "" && c.CgroupParent != "none" && !filepath.IsAbs(c.CgroupParent) {
 		return fmt.Errorf("cgroupParent %q must be empty, \"none\" or an absolute path", c.CgroupParent)
 	}
-	if c.Sandbox == "" {
+	switch c.Sandbox {
+	case "":
 		c.Sandbox = "process"
+	case "process", "container":
+	default:
+		return fmt.Errorf("sandbox %q is neither \"process\" nor \"container\"", c.Sandbox)
 	}
 	if c.ShutdownGracePeriod == 0 {
 		c.ShutdownGracePeriod = configfile.Duration(defaultGracePeriod)
@@ -70,7 +77,7 @@ func (c *config) validate() error {
 }
 
 // socketMode parses GRPCListenPathMode.
-func (c *config) socketMode() (os.FileMode, error) {
+func (c *Config) socketMode() (os.FileMode, error) {
 	if c.GRPCListenPathMode == "" {
 		return defaultSocketMode, nil
 	}

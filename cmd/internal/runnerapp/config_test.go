@@ -1,4 +1,4 @@
-package main
+package runnerapp
 
 import (
 	"os"
@@ -10,8 +10,8 @@ import (
 )
 
 func TestExampleConfigLoads(t *testing.T) {
-	var cfg config
-	if err := configfile.Load("../../configs/bb_runner.jsonnet", &cfg); err != nil {
+	var cfg Config
+	if err := configfile.Load("../../../configs/bb_runner.jsonnet", &cfg); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := cfg.socketMode(); err != nil || m != 0o660 {
@@ -21,8 +21,8 @@ func TestExampleConfigLoads(t *testing.T) {
 
 func TestConfigDefaultsAndErrors(t *testing.T) {
 	dir := t.TempDir()
-	cfg := config{BuildDirectory: dir, GRPCListenPath: filepath.Join(dir, "s")}
-	if err := cfg.validate(); err != nil {
+	cfg := Config{BuildDirectory: dir, GRPCListenPath: filepath.Join(dir, "s")}
+	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Sandbox != "process" || time.Duration(cfg.ShutdownGracePeriod) != defaultGracePeriod {
@@ -31,18 +31,18 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 	if m, err := cfg.socketMode(); err != nil || m != defaultSocketMode {
 		t.Errorf("default socket mode %v, %v", m, err)
 	}
-	for _, bad := range []config{
+	for _, bad := range []Config{
 		{GRPCListenPath: "s"},
 		{BuildDirectory: dir},
 		{BuildDirectory: filepath.Join(dir, "missing"), GRPCListenPath: "s"},
 		{BuildDirectory: dir, GRPCListenPath: "s", CgroupParent: "relative/cg"},
 	} {
-		if err := bad.validate(); err == nil {
+		if err := bad.Validate(); err == nil {
 			t.Errorf("%+v accepted", bad)
 		}
 	}
 	for _, mode := range []string{"rw", "0999", "1777"} {
-		c := config{GRPCListenPathMode: mode}
+		c := Config{GRPCListenPathMode: mode}
 		if _, err := c.socketMode(); err == nil {
 			t.Errorf("mode %q accepted", mode)
 		}

@@ -1,0 +1,102 @@
+package runnerapp
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/sandbarn/sandbarn/sandbox/container"
+	"github.com/sandbarn/sandbarn/sandbox/container/limits"
+)
+
+// ContainerConfig is the container sandbox's part of the configuration.
+// Zero values take the defaults documented on container.Config.
+type ContainerConfig struct {
+	StateDirectory           string       `json:"stateDirectory,omitempty"`
+	FirstHostUID             uint32       `json:"firstHostUid,omitempty"`
+	UIDCount                 uint32       `json:"uidCount,omitempty"`
+	FileCacheOwnerUID        uint32       `json:"fileCacheOwnerUid,omitempty"`
+	ActionUID                uint32       `json:"actionUid,omitempty"`
+	ActionGID                uint32       `json:"actionGid,omitempty"`
+	RootlessSubordinateUID   uint32       `json:"rootlessSubordinateUid,omitempty"`
+	RootlessSubordinateCount uint32       `json:"rootlessSubordinateCount,omitempty"`
+	DefaultLimits            LimitsConfig `json:"defaultLimits"`
+	MaximumLimits            LimitsConfig `json:"maximumLimits"`
+	CgroupParent             string       `json:"cgroupParent,omitempty"`
+	DelegatedCgroup          bool         `json:"delegatedCgroup,omitempty"`
+	TmpSizeBytes             int64        `json:"tmpSizeBytes,omitempty"`
+	Hostname                 string       `json:"hostname,omitempty"`
+	AllowStandardNetwork     bool         `json:"allowStandardNetwork,omitempty"`
+	// DisableSeccomp is for binaries built without libseccomp (no
+	// `-tags seccomp`); it weakens the sandbox and is logged.
+	DisableSeccomp    bool     `json:"disableSeccomp,omitempty"`
+	PrepareInputRoots []string `json:"prepareInputRoots,omitempty"`
+	OneShot           bool     `json:"oneShot,omitempty"`
+	NoPivotRoot       bool     `json:"noPivotRoot,omitempty"`
+}
+
+// LimitsConfig writes limits the way platform properties do: cpu "2" or
+// "1500m", memory "4GiB", pids "1024". Empty means unlimited.
+type LimitsConfig struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+	Pids   string `json:"pids,omitempty"`
+}
+
+// parse converts the written limits to numbers.
+func (l LimitsConfig) parse() (limits.Limits, error) {
+	var out limits.Limits
+	var err error
+	if l.CPU != "" {
+		if out.CPUMillicores, err = limits.ParseMillicores(l.CPU); err != nil {
+			return out, fmt.Errorf("cpu %q: %w", l.CPU, err)
+		}
+	}
+	if l.Memory != "" {
+		if out.MemoryBytes, err = limits.ParseBytes(l.Memory); err != nil {
+			return out, fmt.Errorf("memory %q: %w", l.Memory, err)
+		}
+	}
+	if l.Pids != "" {
+		if out.Pids, err = limits.ParseCount(l.Pids); err != nil {
+			return out, fmt.Errorf("pids %q: %w", l.Pids, err)
+		}
+	}
+	return out, nil
+}
+
+// newContainerRunner builds the container sandbox from the configuration.
+func newContainerRunner(buildDir string, c *ContainerConfig) (*container.Runner, error) {
+	def, err := c.DefaultLimits.parse()
+	if err != nil {
+		return nil, fmt.Errorf("container.defaultLimits: %w", err)
+	}
+	max, err := c.MaximumLimits.parse()
+	if err != nil {
+		return nil, fmt.Errorf("container.maximumLimits: %w", err)
+	}
+	if c.DisableSeccomp {
+		slog.Warn("bb_runner: seccomp is disabled: actions may use every system call the kernel allows in a user namespace")
+	}
+	return container.New(container.Config{
+		BuildDirectory:           buildDir,
+		StateDirectory:           c.StateDirectory,
+		FirstHostUID:             c.FirstHostUID,
+		UIDCount:                 c.UIDCount,
+		FileCacheOwnerUID:        c.FileCacheOwnerUID,
+		ActionUID:                c.ActionUID,
+		ActionGID:                c.ActionGID,
+		RootlessSubordinateUID:   c.RootlessSubordinateUID,
+		RootlessSubordinateCount: c.RootlessSubordinateCount,
+		Limits:                   limits.Policy{Default: def, Maximum: max},
+		CgroupParent:             c.CgroupParent,
+		DelegatedCgroup:          c.DelegatedCgroup,
+		TmpSizeBytes:             c.TmpSizeBytes,
+		Hostname:                 c.Hostname,
+		AllowStandardNetwork:     c.AllowStandardNetwork,
+		DisableSeccomp:           c.DisableSeccomp,
+		PrepareInputRoots:        c.PrepareInputRoots,
+		OneShot:                  c.OneShot,
+		NoPivotRoot:              c.NoPivotRoot,
+		Logger:                   slog.Default(),
+	})
+}

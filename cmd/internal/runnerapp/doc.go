@@ -1,0 +1,4 @@
+// Package runnerapp is the bb_runner program as a library: its
+// configuration and the code that builds the chosen sandbox and serves it
+// on a UNIX socket. bb_runner and `sandbarn runner` both run it.
+package runnerapp
