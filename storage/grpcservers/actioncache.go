@@ -32,6 +32,9 @@ func NewActionCache(cas, ac storage.BlobAccess, opts Options) *ActionCache {
 // a result would fail to download its outputs instead of re-running the
 // action.
 func (s *ActionCache) GetActionResult(ctx context.Context, req *remoteexecution.GetActionResultRequest) (*remoteexecution.ActionResult, error) {
+	if err := validateInstanceName(req.InstanceName); err != nil {
+		return nil, err
+	}
 	d, err := digest.FromProto(req.InstanceName, req.DigestFunction, req.ActionDigest)
 	if err != nil {
 		return nil, err
@@ -82,6 +85,9 @@ func (s *ActionCache) inline(ctx context.Context, req *remoteexecution.GetAction
 // UpdateActionResult validates every digest in the result before caching
 // it, so a malformed result never reaches other clients.
 func (s *ActionCache) UpdateActionResult(ctx context.Context, req *remoteexecution.UpdateActionResultRequest) (*remoteexecution.ActionResult, error) {
+	if err := validateInstanceName(req.InstanceName); err != nil {
+		return nil, err
+	}
 	d, err := digest.FromProto(req.InstanceName, req.DigestFunction, req.ActionDigest)
 	if err != nil {
 		return nil, err

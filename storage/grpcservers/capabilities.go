@@ -23,6 +23,9 @@ func NewCapabilities(opts Options) *Capabilities {
 // GetCapabilities answers the same for every instance name: all instances
 // share one storage.
 func (s *Capabilities) GetCapabilities(ctx context.Context, req *remoteexecution.GetCapabilitiesRequest) (*remoteexecution.ServerCapabilities, error) {
+	if err := validateInstanceName(req.InstanceName); err != nil {
+		return nil, err
+	}
 	return &remoteexecution.ServerCapabilities{
 		CacheCapabilities: &remoteexecution.CacheCapabilities{
 			DigestFunctions:               append([]remoteexecution.DigestFunction_Value(nil), digest.SupportedFunctions...),

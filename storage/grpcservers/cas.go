@@ -52,6 +52,9 @@ func (s *CAS) BatchUpdateBlobs(ctx context.Context, req *remoteexecution.BatchUp
 	if _, err := digest.ResolveFunction(req.DigestFunction); err != nil {
 		return nil, err
 	}
+	if err := validateInstanceName(req.InstanceName); err != nil {
+		return nil, err
+	}
 	var total int64
 	for _, r := range req.Requests {
 		total += int64(len(r.Data))
@@ -133,6 +136,9 @@ func readAll(ctx context.Context, ba storage.BlobAccess, d digest.Digest) ([]byt
 }
 
 func digestsFromProto(instance string, fn remoteexecution.DigestFunction_Value, in []*remoteexecution.Digest) ([]digest.Digest, error) {
+	if err := validateInstanceName(instance); err != nil {
+		return nil, err
+	}
 	out := make([]digest.Digest, 0, len(in))
 	for _, p := range in {
 		d, err := digest.FromProto(instance, fn, p)

@@ -79,6 +79,18 @@ func TestCASBadInput(t *testing.T) {
 	wantCode(t, err, codes.InvalidArgument, "FindMissingBlobs with MD5")
 	_, err = client.BatchUpdateBlobs(ctx, &remoteexecution.BatchUpdateBlobsRequest{DigestFunction: remoteexecution.DigestFunction_SHA1})
 	wantCode(t, err, codes.InvalidArgument, "BatchUpdateBlobs with SHA1")
+	for _, instance := range []string{"a//b", "/a", "a/../b", "x/blobs", "uploads"} {
+		_, err = client.FindMissingBlobs(ctx, &remoteexecution.FindMissingBlobsRequest{InstanceName: instance, BlobDigests: []*remoteexecution.Digest{ok}})
+		wantCode(t, err, codes.InvalidArgument, "FindMissingBlobs with instance name "+instance)
+		_, err = client.BatchUpdateBlobs(ctx, &remoteexecution.BatchUpdateBlobsRequest{InstanceName: instance})
+		wantCode(t, err, codes.InvalidArgument, "BatchUpdateBlobs with instance name "+instance)
+		_, err = client.BatchReadBlobs(ctx, &remoteexecution.BatchReadBlobsRequest{InstanceName: instance, Digests: []*remoteexecution.Digest{ok}})
+		wantCode(t, err, codes.InvalidArgument, "BatchReadBlobs with instance name "+instance)
+		_, err = remoteexecution.NewActionCacheClient(conn).GetActionResult(ctx, &remoteexecution.GetActionResultRequest{InstanceName: instance, ActionDigest: ok})
+		wantCode(t, err, codes.InvalidArgument, "GetActionResult with instance name "+instance)
+		_, err = remoteexecution.NewCapabilitiesClient(conn).GetCapabilities(ctx, &remoteexecution.GetCapabilitiesRequest{InstanceName: instance})
+		wantCode(t, err, codes.InvalidArgument, "GetCapabilities with instance name "+instance)
+	}
 
 	// Two blobs that each fit but together exceed the advertised limit.
 	limit := opts.MaxBatchTotalSizeBytes()

@@ -18,6 +18,9 @@ import (
 // server stateless at the cost of re-reading the upper levels.
 func (s *CAS) GetTree(req *remoteexecution.GetTreeRequest, stream remoteexecution.ContentAddressableStorage_GetTreeServer) error {
 	ctx := stream.Context()
+	if err := validateInstanceName(req.InstanceName); err != nil {
+		return err
+	}
 	root, err := digest.FromProto(req.InstanceName, req.DigestFunction, req.RootDigest)
 	if err != nil {
 		return err

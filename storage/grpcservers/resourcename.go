@@ -78,6 +78,21 @@ func parseWriteResourceName(name string) (resourceName, error) {
 	return resourceName{digest: d, upload: prefix}, nil
 }
 
+// validateInstanceName applies the rules resource names impose to the
+// instance_name field of the other RPCs, so one instance cannot be spelt
+// two ways (a//b, a/./b) and names stay usable in ByteStream.
+func validateInstanceName(instance string) error {
+	if instance == "" {
+		return nil
+	}
+	for _, seg := range strings.Split(instance, "/") {
+		if seg == "" || seg == "." || seg == ".." || reservedSegments[seg] {
+			return status.Errorf(codes.InvalidArgument, "invalid instance name %q: segment %q is empty, '.', '..' or reserved", instance, seg)
+		}
+	}
+	return nil
+}
+
 // splitInstance returns the segments from the first reserved one on, and
 // the instance name made of the segments before it.
 func splitInstance(name string) ([]string, string, error) {

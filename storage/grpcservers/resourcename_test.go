@@ -80,3 +80,16 @@ func TestParseWriteResourceName(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateInstanceName(t *testing.T) {
+	for _, ok := range []string{"", "main", "a/b/c", "team-1/x_y"} {
+		if err := validateInstanceName(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"/a", "a/", "a//b", "a/./b", "..", "blobs", "a/uploads/b", "x/compressed-blobs"} {
+		if err := validateInstanceName(bad); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("%q: got %v, want InvalidArgument", bad, err)
+		}
+	}
+}
