@@ -126,6 +126,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ExecutingSynchronizeInterval >= c.WorkerLostTimeout {
 		return c, fmt.Errorf("executing synchronize interval %s must be below the worker lost timeout %s", c.ExecutingSynchronizeInterval, c.WorkerLostTimeout)
 	}
+	if c.KeepAliveInterval > time.Minute {
+		// REAPI clients give up on a stream silent for longer.
+		return c, fmt.Errorf("keep-alive interval %s exceeds one minute", c.KeepAliveInterval)
+	}
 	if c.PriorityMinimum > c.PriorityMaximum {
 		return c, fmt.Errorf("priority range [%d, %d] is empty", c.PriorityMinimum, c.PriorityMaximum)
 	}

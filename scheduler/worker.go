@@ -62,18 +62,3 @@ func matchesPattern(labels, pattern map[string]string) bool {
 	}
 	return true
 }
-
-// workerClass groups workers with the same instance name prefix and
-// platform; they can all take from the same queues.
-type workerClass struct {
-	key      string
-	prefix   string
-	platform workerPlatform
-	queues   []*platformQueue
-	waiting  *list.List // of *worker, long-polling and not drained
-	workers  int
-}
-
-func newWorkerClass(key, prefix string, platform workerPlatform) *workerClass {
-	return &workerClass{key: key, prefix: prefix, platform: platform, waiting: list.New()}
-}

@@ -36,6 +36,7 @@ func main() {
 	ops := flag.Int("ops", 20000, "operations per throughput run")
 	clients := flag.Int("clients", 200, "concurrent Execute calls")
 	queued := flag.Int("queued", 20000, "operations queued for the memory measurement")
+	only := flag.Int("workers", 0, "run only this worker count (default: 1, 10 and 100)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs here")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -51,13 +52,22 @@ func main() {
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workers\toperations\tdispatch ops/s\tend-to-end ops/s\tCPU µs/op\tops/s per 2 idle cores\t")
-	for _, workers := range []int{1, 10, 100} {
+	counts := []int{1, 10, 100}
+	if *only > 0 {
+		counts = []int{*only}
+	}
+	for _, workers := range counts {
 		r, err := throughput(*ops, *clients, workers)
 		if err != nil {
 			log.Fatal(err)
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", workers, *ops, r.dispatch, r.endToEnd, r.cpuMicros, 2e6/r.cpuMicros)
 	}
+	floorRate, floorCPU, err := grpcFloor(*ops, *clients)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(tw, "gRPC floor\t%d\t-\t%.0f\t%.0f\t%.0f\t\n", *ops, floorRate, floorCPU, 2e6/floorCPU)
 	tw.Flush()
 	pprof.StopCPUProfile()
 	perOp, err := memoryPerQueued(*queued)

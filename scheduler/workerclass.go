@@ -1,0 +1,18 @@
+package scheduler
+
+import "container/list"
+
+// workerClass groups workers with the same instance name prefix and
+// platform; they can all take from the same queues.
+type workerClass struct {
+	key      string
+	prefix   string
+	platform workerPlatform
+	queues   []*platformQueue
+	waiting  *list.List // of *worker, long-polling and not drained
+	workers  int
+}
+
+func newWorkerClass(key, prefix string, platform workerPlatform) *workerClass {
+	return &workerClass{key: key, prefix: prefix, platform: platform, waiting: list.New()}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+// floorServer answers the same RPCs as the scheduler with canned messages
+// and no scheduling at all. Its cost per operation (one Execute stream with
+// two messages plus one Synchronize) is the gRPC floor under the
+// scheduler's figures on this machine.
+type floorServer struct {
+	remoteexecution.UnimplementedExecutionServer
+	remoteworker.UnimplementedOperationQueueServer
+	executing, completed *longrunningpb.Operation
+}
+
+func newFloorServer() *floorServer {
+	md := func(stage remoteexecution.ExecutionStage_Value) *anypb.Any {
+		a, _ := anypb.New(&remoteexecution.ExecuteOperationMetadata{Stage: stage})
+		return a
+	}
+	resp, _ := anypb.New(&remoteexecution.ExecuteResponse{Result: &remoteexecution.ActionResult{}})
+	return &floorServer{
+		executing: &longrunningpb.Operation{Name: "x", Metadata: md(remoteexecution.ExecutionStage_EXECUTING)},
+		completed: &longrunningpb.Operation{Name: "x", Metadata: md(remoteexecution.ExecutionStage_COMPLETED), Done: true,
+			Result: &longrunningpb.Operation_Response{Response: resp}},
+	}
+}
+
+func (f *floorServer) Execute(req *remoteexecution.ExecuteRequest, stream grpc.ServerStreamingServer[longrunningpb.Operation]) error {
+	if err := stream.Send(f.executing); err != nil {
+		return err
+	}
+	return stream.Send(f.completed)
+}
+
+func (f *floorServer) Synchronize(ctx context.Context, req *remoteworker.SynchronizeRequest) (*remoteworker.SynchronizeResponse, error) {
+	return &remoteworker.SynchronizeResponse{DesiredState: &remoteworker.DesiredState{
+		WorkerState: &remoteworker.DesiredState_Idle{Idle: &emptypb.Empty{}}}}, nil
+}
+
+// grpcFloor runs n operations' worth of RPCs against a floorServer and
+// returns ops/s and CPU µs per operation.
+func grpcFloor(n, clients int) (float64, float64, error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, 0, err
+	}
+	srv := grpc.NewServer(grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))))
+	f := newFloorServer()
+	remoteexecution.RegisterExecutionServer(srv, f)
+	remoteworker.RegisterOperationQueueServer(srv, f)
+	go srv.Serve(lis)
+	defer srv.Stop()
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	exec := remoteexecution.NewExecutionClient(conn)
+	queue := remoteworker.NewOperationQueueClient(conn)
+	ctx := context.Background()
+	req := &remoteexecution.ExecuteRequest{ActionDigest: &remoteexecution.Digest{Hash: "00", SizeBytes: 1}}
+	syncReq := &remoteworker.SynchronizeRequest{WorkerId: map[string]string{"slot": "0"},
+		CurrentState: &remoteworker.CurrentState{WorkerState: &remoteworker.CurrentState_Idle{Idle: &emptypb.Empty{}}}}
+	var next, failed atomic.Int64
+	start, cpuStart := time.Now(), cpuTime()
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if _, err := queue.Synchronize(ctx, syncReq); err != nil {
+					failed.Add(1)
+				}
+				stream, err := exec.Execute(ctx, req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				for {
+					if _, err := stream.Recv(); err != nil {
+						break
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed, cpu := time.Since(start), cpuTime()-cpuStart
+	return float64(n) / elapsed.Seconds(), float64(cpu.Microseconds()) / float64(n), nil
+}
