@@ -3,7 +3,6 @@ package scheduler
 import (
 	"slices"
 	"sort"
-	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"google.golang.org/grpc/codes"
