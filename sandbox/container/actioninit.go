@@ -82,8 +82,9 @@ func runInitCommand(req initRequest, fds []int) initReply {
 			return initReply{Err: "waiting for the command: " + err.Error()}
 		}
 		if got == pid {
+			endTheRest()
 			// Children's usage covers the command and every descendant
-			// reaped so far, including orphans reaped here.
+			// reaped, including the orphans reaped here.
 			var ru unix.Rusage
 			unix.Getrusage(unix.RUSAGE_CHILDREN, &ru)
 			return initReply{
@@ -92,6 +93,25 @@ func runInitCommand(req initRequest, fds []int) initReply {
 				SysNanos:   ru.Stime.Nano(),
 				MaxRSSKiB:  ru.Maxrss,
 			}
+		}
+	}
+}
+
+// endTheRest kills every other process of the PID namespace and reaps
+// them all before the init replies, so the runner can answer as soon as
+// the reply arrives: no process of the action is left, and the init's own
+// exit (which tears down the namespaces, slowly) happens off the critical
+// path. A child whose parent dies is handed to the init before the parent
+// becomes a zombie, so once wait reports no children none are left.
+func endTheRest() {
+	unix.Kill(-1, unix.SIGKILL)
+	for {
+		_, err := unix.Wait4(-1, nil, 0, nil)
+		if err == unix.ECHILD {
+			return
+		}
+		if err != nil && err != unix.EINTR {
+			return
 		}
 	}
 }

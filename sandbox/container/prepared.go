@@ -101,8 +101,9 @@ func (pc *prepared) destroy() {
 	pc.container.Destroy()
 }
 
-// run hands the request to the prepared container's init and waits for
-// the outcome. Everything in the container is dead when it returns.
+// runPrepared hands the request to the prepared container's init and
+// waits for the outcome. Every process of the action is dead when it
+// returns; the init itself may still be exiting, which destroy awaits.
 func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
 	if r.cgroups.limitsEnforced {
 		if err := pc.cgroup.setLimits(pc.limits, a.settings.limits); err != nil {
@@ -122,10 +123,13 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 	}
 	reply, replied, timedOut := r.awaitInit(ctx, pc, req.Timeout.AsDuration())
 	wall := time.Since(start)
-	// The init exits after replying, and the kernel kills the rest of
-	// the PID namespace with it; the kill covers a init that did not.
-	pc.container.Signal(unix.SIGKILL)
-	pc.init.Wait()
+	if !replied {
+		// The init did not end the action itself; killing it makes the
+		// kernel kill the rest of the PID namespace, done once it is
+		// reaped.
+		pc.container.Signal(unix.SIGKILL)
+		pc.init.Wait()
+	}
 	if ctx.Err() != nil && !timedOut {
 		return nil, status.FromContextError(ctx.Err()).Err()
 	}
