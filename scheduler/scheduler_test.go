@@ -7,6 +7,7 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -424,4 +425,23 @@ func putResult(e *env, d digest.Digest, exitCode int32) error {
 		return err
 	}
 	return storage.PutBytes(e.t.(*testing.T).Context(), e.ac, d, data)
+}
+
+func TestPreferBeingIdle(t *testing.T) {
+	e := newEnv(t, testConfig())
+	w := e.worker("w1", "", linux)
+	w.sync(idleState())
+	d := e.upload(actionOpts{actionPlatform: linux})
+	e.execute("a", "", d, 0)
+	resp, err := e.s.synchronize(t.Context(), &remoteworker.SynchronizeRequest{
+		WorkerId: w.id, Platform: w.platform, CurrentState: idleState(), PreferBeingIdle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if assigned(resp) != nil {
+		t.Fatal("a worker preferring to be idle got work")
+	}
+	if assigned(w.sync(idleState())) == nil {
+		t.Fatal("the action was lost")
+	}
 }

@@ -51,8 +51,8 @@ func (s *Scheduler) synchronize(ctx context.Context, req *remoteworker.Synchroni
 	s.mu.Lock()
 	w := s.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, req.Platform)
 	w.inCall++
-	a, wait := s.handleState(w, req.CurrentState)
-	if wait {
+	a, wait := s.handleState(w, req.CurrentState, req.PreferBeingIdle)
+	if wait && !req.PreferBeingIdle {
 		a = s.waitForWork(ctx, w)
 	}
 	w.inCall--
@@ -96,8 +96,9 @@ func (s *Scheduler) workerFor(key string, labels map[string]string, classKey, pr
 }
 
 // handleState applies the worker's report. It returns the answer, or
-// wait=true when the worker is free and nothing is queued for it.
-func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState) (assignment, bool) {
+// wait=true when the worker is free and nothing is queued for it. A worker
+// preferring to be idle (it is shutting down) gets no new work.
+func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, preferIdle bool) (assignment, bool) {
 	ex := cs.GetExecuting()
 	switch {
 	case ex == nil: // idle
@@ -129,13 +130,13 @@ func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState) (assig
 		}
 		return assignment{next: s.clk.Now()}, false
 	}
-	if !w.drained {
+	if !w.drained && !preferIdle {
 		if op := s.nextFor(w); op != nil {
 			s.assign(op, w)
 			return s.executingAnswer(w), false
 		}
 	}
-	return assignment{}, true
+	return assignment{next: s.clk.Now()}, true
 }
 
 // resendOrCrash handles a worker that reports not running the operation
