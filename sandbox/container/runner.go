@@ -105,7 +105,13 @@ func (r *Runner) Close() {
 // CheckReadiness reports whether a path the worker names exists in the
 // build directory.
 func (r *Runner) CheckReadiness(ctx context.Context, req *runnerpb.CheckReadinessRequest) error {
-	p, err := r.buildPath(req.Path)
+	// An empty path (bb_worker's start-up probe) asks about the build
+	// directory itself.
+	rel := req.Path
+	if rel == "" {
+		rel = "."
+	}
+	p, err := r.buildPath(rel)
 	if err != nil {
 		return err
 	}
