@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
@@ -134,8 +135,13 @@ func (s *Scheduler) readMessage(ctx context.Context, d digest.Digest, what strin
 	}
 }
 
-// checkPresent reports every missing digest at once.
+// checkPresent reports every missing digest at once. The empty blob (an
+// empty input root) always counts as present: clients never upload it.
 func (s *Scheduler) checkPresent(ctx context.Context, ds ...digest.Digest) error {
+	ds = slices.DeleteFunc(ds, func(d digest.Digest) bool { return d.Size == 0 })
+	if len(ds) == 0 {
+		return nil
+	}
 	missing, err := s.cas.FindMissing(ctx, ds)
 	if err != nil {
 		return status.Errorf(status.Code(err), "find missing blobs: %s", status.Convert(err).Message())

@@ -445,3 +445,18 @@ func TestPreferBeingIdle(t *testing.T) {
 		t.Fatal("the action was lost")
 	}
 }
+
+func TestEmptyInputRootNeedNotBeUploaded(t *testing.T) {
+	e := newEnv(t, testConfig())
+	e.worker("w1", "", linux).sync(idleState())
+	cd, err := storage.PutProto(t.Context(), e.cas, "", &remoteexecution.Command{Arguments: []string{"true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := digest.OfBytes("", nil)
+	ad, err := storage.PutProto(t.Context(), e.cas, "", &remoteexecution.Action{CommandDigest: cd.Proto(), InputRootDigest: empty.Proto(), Platform: platformProto(linux)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.execute("a", "", ad, 0)
+}
