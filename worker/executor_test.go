@@ -199,9 +199,14 @@ func TestExecuteSuccessfulAction(t *testing.T) {
 	if _, err := env.ac.Get(context.Background(), ad); err != nil {
 		t.Fatalf("action cache: %v", err)
 	}
-	// The slot directory is gone despite the read-only directory.
-	if _, err := os.Stat(filepath.Join(env.buildDir, "0")); !os.IsNotExist(err) {
-		t.Fatalf("slot directory left behind: %v", err)
+	// The slot holds only the (empty) input root, despite the read-only
+	// directory the action left.
+	left, err := os.ReadDir(filepath.Join(env.buildDir, "0"))
+	if err != nil || len(left) != 1 || left[0].Name() != "root" {
+		t.Fatalf("slot directory after the action: %v, %v", left, err)
+	}
+	if inRoot, err := os.ReadDir(filepath.Join(env.buildDir, "0", "root")); err != nil || len(inRoot) != 0 {
+		t.Fatalf("input root left behind: %v, %v", inRoot, err)
 	}
 }
 
