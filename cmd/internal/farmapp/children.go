@@ -1,0 +1,60 @@
+package farmapp
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+
+	"github.com/sandbarn/sandbarn/cmd/internal/runnerapp"
+	"github.com/sandbarn/sandbarn/cmd/internal/workerapp"
+	"github.com/sandbarn/sandbarn/sandbox/container"
+)
+
+// Properties workers advertise by default; Bazel's RBE platforms route on
+// them.
+var defaultPlatform = map[string]string{"OSFamily": "Linux", "ISA": "x86-64"}
+
+// runnerConfig is the configuration of the farm's runner.
+func (o *Options) runnerConfig() runnerapp.Config {
+	roots := make([]string, o.Concurrency)
+	for i := range roots {
+		roots[i] = strconv.Itoa(i) + "/root"
+	}
+	return runnerapp.Config{
+		BuildDirectory: o.path("worker", "build"),
+		GRPCListenPath: o.path("runner.sock"),
+		Sandbox:        o.Sandbox,
+		Container: runnerapp.ContainerConfig{
+			StateDirectory:    o.path("runner"),
+			PrepareInputRoots: roots,
+			// A farm built without libseccomp still runs; the runner
+			// logs that the profile is off.
+			DisableSeccomp: !container.SeccompSupported(),
+		},
+	}
+}
+
+// workerConfig is the configuration of the farm's worker.
+func (o *Options) workerConfig() workerapp.Config {
+	internal := "unix://" + o.path("internal.sock")
+	return workerapp.Config{
+		SchedulerAddress: internal,
+		StorageAddress:   internal,
+		RunnerSocket:     o.path("runner.sock"),
+		BuildDirectory:   o.path("worker", "build"),
+		CacheDirectory:   o.path("worker", "cache"),
+		CacheSizeBytes:   o.FileCacheSizeBytes,
+		Concurrency:      o.Concurrency,
+		Platform:         defaultPlatform,
+	}
+}
+
+// writeConfig stores a child's configuration as JSON (which is Jsonnet),
+// so an operator can read what the farm runs and start the piece by hand.
+func writeConfig(path string, cfg any) error {
+	data, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}

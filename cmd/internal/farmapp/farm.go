@@ -1,0 +1,196 @@
+package farmapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/sandbarn/sandbarn/scheduler"
+	"github.com/sandbarn/sandbarn/storage/grpcservers"
+	"github.com/sandbarn/sandbarn/storage/local"
+	"google.golang.org/grpc"
+)
+
+// sandboxProperties reach the runner and are never used for routing.
+var sandboxProperties = []string{
+	"container-image", "cpu-limit", "memory-limit", "pids-limit",
+	"dockerNetwork", "dockerRunAsRoot", "dockerPrivileged",
+}
+
+// Run starts the farm and blocks until ctx ends, then stops everything.
+// self is the path of the sandbarn binary, started again as the worker and
+// the runner.
+func Run(ctx context.Context, o Options, self string) error {
+	if err := o.normalize(); err != nil {
+		return err
+	}
+	for _, dir := range []string{o.DataDir, o.path("worker", "build"), o.path("uploads")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	cas, err := local.New(local.Options{Dir: o.path("cas"), MaxSizeBytes: o.CASSizeBytes, Kind: local.CAS})
+	if err != nil {
+		return fmt.Errorf("cas: %w", err)
+	}
+	defer cas.Close()
+	ac, err := local.New(local.Options{Dir: o.path("ac"), MaxSizeBytes: o.ActionCacheSizeBytes, Kind: local.ActionCache})
+	if err != nil {
+		return fmt.Errorf("action cache: %w", err)
+	}
+	defer ac.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sched, err := scheduler.New(o.schedulerConfig(), cas, ac, scheduler.SystemClock{}, scheduler.RandomIDs{}, reg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go sched.Run(ctx)
+
+	opts := grpcservers.Options{Execution: sched.ExecutionCapabilities(), UploadDirectory: o.path("uploads")}
+	public := grpc.NewServer(opts.ServerOptions()...)
+	grpcservers.Register(public, cas, ac, opts)
+	sched.RegisterExecution(public)
+	internal := grpc.NewServer(opts.ServerOptions()...)
+	grpcservers.Register(internal, cas, ac, opts)
+	sched.RegisterOperationQueue(internal)
+
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 3)
+	if err := o.serve(&wg, serveErr, public, internal, sched); err != nil {
+		return err
+	}
+	defer wg.Wait()
+	defer stopServers(public, internal)
+
+	if err := o.startChildren(ctx, &wg, self); err != nil {
+		return err
+	}
+	o.printBanner()
+	select {
+	case <-ctx.Done():
+		log.Print("sandbarn farm: stopping")
+		return nil
+	case err := <-serveErr:
+		cancel()
+		return err
+	}
+}
+
+// schedulerConfig routes on everything but the sandbox properties.
+func (o *Options) schedulerConfig() scheduler.Config {
+	cfg := scheduler.DefaultConfig()
+	cfg.PropertyRules = map[string]string{}
+	for _, name := range sandboxProperties {
+		cfg.PropertyRules[name] = scheduler.RuleRunner
+	}
+	// A restarted worker is back within seconds; a machine-local farm
+	// need not wait a minute to call a silent one lost.
+	cfg.WorkerLostTimeout = 20 * time.Second
+	return cfg
+}
+
+// serve opens the listeners and serves clients, the internal socket for
+// the worker, and the admin API.
+func (o *Options) serve(wg *sync.WaitGroup, errs chan<- error, public, internal *grpc.Server, sched *scheduler.Scheduler) error {
+	publicLis, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen for clients: %w", err)
+	}
+	sock := o.path("internal.sock")
+	_ = os.Remove(sock)
+	internalLis, err := net.Listen("unix", sock)
+	if err != nil {
+		publicLis.Close()
+		return fmt.Errorf("listen for the worker: %w", err)
+	}
+	o.Listen = publicLis.Addr().String()
+	serveGRPC := func(s *grpc.Server, lis net.Listener) {
+		defer wg.Done()
+		if err := s.Serve(lis); err != nil {
+			errs <- err
+		}
+	}
+	wg.Add(2)
+	go serveGRPC(public, publicLis)
+	go serveGRPC(internal, internalLis)
+	if o.AdminListen == "" {
+		return nil
+	}
+	handler := sched.Handler()
+	adminLis, err := net.Listen("tcp", o.AdminListen)
+	if err != nil {
+		return fmt.Errorf("listen for admin: %w", err)
+	}
+	go func() {
+		if err := http.Serve(adminLis, handler); err != nil && !errors.Is(err, net.ErrClosed) {
+			log.Printf("sandbarn farm: admin server: %v", err)
+		}
+	}()
+	return nil
+}
+
+// startChildren writes the runner's and worker's configurations and keeps
+// both processes running until ctx ends.
+func (o *Options) startChildren(ctx context.Context, wg *sync.WaitGroup, self string) error {
+	runnerCfg, workerCfg := o.path("runner.jsonnet"), o.path("worker.jsonnet")
+	if err := writeConfig(runnerCfg, o.runnerConfig()); err != nil {
+		return err
+	}
+	if err := writeConfig(workerCfg, o.workerConfig()); err != nil {
+		return err
+	}
+	for _, s := range []*supervisor{
+		{name: "runner", args: []string{self, "runner", runnerCfg}, pidFile: o.path("runner.pid")},
+		{name: "worker", args: []string{self, "worker", workerCfg}, pidFile: o.path("worker.pid")},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.run(ctx)
+		}()
+	}
+	return nil
+}
+
+// stopServers lets running calls finish briefly, then cuts them off: a
+// WaitExecution stream would otherwise hold the farm open.
+func stopServers(servers ...*grpc.Server) {
+	for _, s := range servers {
+		done := make(chan struct{})
+		go func() {
+			s.GracefulStop()
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			s.Stop()
+		}
+	}
+}
+
+// printBanner tells a person how to use the farm.
+func (o *Options) printBanner() {
+	fmt.Printf(`Sandbarn farm is up: REAPI on %[1]s, data in %[2]s, %[3]d worker slots, %[4]s sandbox.
+Bazel flags:
+    --remote_executor=grpc://%[1]s --spawn_strategy=remote --genrule_strategy=remote
+Cache only:
+    --remote_cache=grpc://%[1]s
+`, o.Listen, o.DataDir, o.Concurrency, o.Sandbox)
+	if o.AdminListen != "" {
+		fmt.Printf("Admin API and metrics: http://%s/ (metrics at /metrics)\n", o.AdminListen)
+	}
+	fmt.Println("Press Ctrl-C to stop.")
+}
