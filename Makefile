@@ -3,13 +3,18 @@ GO ?= go
 BIN := bin
 DATA ?= var
 PROGRAMS := sandbarn bb_storage bb_scheduler bb_worker bb_runner
+# The sandbox's seccomp profile needs libseccomp (apt-get install
+# libseccomp-dev pkg-config); without it the programs build and run with the
+# profile off and say so.
+TAGS ?= $(shell pkg-config --exists libseccomp 2>/dev/null && echo seccomp)
+GOFLAGS_TAGS := -tags "$(TAGS)"
 
 .PHONY: all build run test test-race bench proto vet clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(PROGRAMS))
+	$(GO) build $(GOFLAGS_TAGS) -o $(BIN)/ $(addprefix ./cmd/,$(PROGRAMS))
 
 # One command: storage, scheduler, a worker and a runner on 127.0.0.1:8980,
 # data under $(DATA)/.
@@ -19,13 +24,13 @@ run: build
 # The whole suite, including tests that need root, Bazel or a VM (they skip
 # with a reason when those are missing, except under CI=true).
 test:
-	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 80m ./...
-	$(GO) test -count=1 -race -timeout 20m ./scheduler/... ./storage/...
+	$(GO) vet $(GOFLAGS_TAGS) ./...
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -timeout 80m ./...
+	$(GO) test $(GOFLAGS_TAGS) -count=1 -race -timeout 20m ./scheduler/... ./storage/... ./worker/...
 
 bench: build
 	@for d in test/bench/*/; do \
-		echo "== $$d"; $(GO) run ./$$d || exit 1; \
+		echo "== $$d"; $(GO) run $(GOFLAGS_TAGS) ./$$d || exit 1; \
 	done
 
 proto:
