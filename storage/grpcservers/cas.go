@@ -62,13 +62,14 @@ func (s *CAS) BatchUpdateBlobs(ctx context.Context, req *remoteexecution.BatchUp
 	if limit := s.opts.MaxBatchTotalSizeBytes(); total > limit {
 		return nil, status.Errorf(codes.InvalidArgument, "batch of %d bytes exceeds the limit of %d bytes; send large blobs through ByteStream", total, limit)
 	}
-	resp := &remoteexecution.BatchUpdateBlobsResponse{Responses: make([]*remoteexecution.BatchUpdateBlobsResponse_Response, 0, len(req.Requests))}
-	for _, r := range req.Requests {
-		resp.Responses = append(resp.Responses, &remoteexecution.BatchUpdateBlobsResponse_Response{
+	resp := &remoteexecution.BatchUpdateBlobsResponse{Responses: make([]*remoteexecution.BatchUpdateBlobsResponse_Response, len(req.Requests))}
+	forEach(len(req.Requests), func(i int) {
+		r := req.Requests[i]
+		resp.Responses[i] = &remoteexecution.BatchUpdateBlobsResponse_Response{
 			Digest: r.Digest,
 			Status: statusProto(s.updateOne(ctx, req, r)),
-		})
-	}
+		}
+	})
 	return resp, nil
 }
 
@@ -107,15 +108,15 @@ func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchRead
 	if framed > int64(s.opts.MaxMessageSizeBytes) {
 		return nil, status.Errorf(codes.InvalidArgument, "batch of %d blobs would make a response of about %d bytes, above the message limit of %d; split it", len(digests), framed, s.opts.MaxMessageSizeBytes)
 	}
-	resp := &remoteexecution.BatchReadBlobsResponse{Responses: make([]*remoteexecution.BatchReadBlobsResponse_Response, 0, len(digests))}
-	for _, d := range digests {
-		data, err := readAll(ctx, s.cas, d)
-		resp.Responses = append(resp.Responses, &remoteexecution.BatchReadBlobsResponse_Response{
-			Digest: d.Proto(),
+	resp := &remoteexecution.BatchReadBlobsResponse{Responses: make([]*remoteexecution.BatchReadBlobsResponse_Response, len(digests))}
+	forEach(len(digests), func(i int) {
+		data, err := readAll(ctx, s.cas, digests[i])
+		resp.Responses[i] = &remoteexecution.BatchReadBlobsResponse_Response{
+			Digest: digests[i].Proto(),
 			Data:   data,
 			Status: statusProto(err),
-		})
-	}
+		}
+	})
 	return resp, nil
 }
 

@@ -119,14 +119,14 @@ func run(dir string, syncWrites bool) error {
 func printTable(rows []row, syncWrites bool) {
 	fmt.Printf("REAPI storage on loopback TCP, local disk backend (fsync %v), %d MiB message limit\n", syncWrites, maxMessage>>20)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "operation\tblob size\tblobs\tseconds\tMB/s\tblobs/s\t")
+	fmt.Fprintln(w, "operation\tblob size\tblobs\tseconds\tMB/s\tblobs/s\t note")
 	for _, r := range rows {
 		if r.notApplies != "" {
-			fmt.Fprintf(w, "%s\t%s\t-\t-\t-\t-\t%s\n", r.op, r.size, r.notApplies)
+			fmt.Fprintf(w, "%s\t%s\t-\t-\t-\t-\t %s\n", r.op, r.size, r.notApplies)
 			continue
 		}
 		sec := r.elapsed.Seconds()
-		fmt.Fprintf(w, "%s\t%s\t%d\t%.2f\t%.1f\t%.0f\t\n", r.op, r.size, r.blobs, sec, float64(r.bytes)/1e6/sec, float64(r.blobs)/sec)
+		fmt.Fprintf(w, "%s\t%s\t%d\t%.2f\t%.1f\t%.1f\t\n", r.op, r.size, r.blobs, sec, float64(r.bytes)/1e6/sec, float64(r.blobs)/sec)
 	}
 	w.Flush()
 }
