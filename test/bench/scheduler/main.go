@@ -50,7 +50,12 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
-	fmt.Printf("GOMAXPROCS=%d, %d concurrent Execute calls; CPU is the whole process (clients, scheduler, workers)\n\n", runtime.GOMAXPROCS(0), *clients)
+	gogc := os.Getenv("GOGC")
+	if gogc == "" {
+		gogc = "100 (default)"
+	}
+	fmt.Printf("GOMAXPROCS=%d, GOGC=%s, %d concurrent Execute calls; CPU is the whole process (clients, scheduler, workers)\n\n",
+		runtime.GOMAXPROCS(0), gogc, *clients)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workers\toperations\tdispatch ops/s\tend-to-end ops/s\tCPU µs/op\tops/s per 2 idle cores\t")
 	counts := []int{1, 10, 100}
