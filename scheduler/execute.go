@@ -208,8 +208,8 @@ func (s *Scheduler) clampPriority(p int32) int32 {
 // invocationOf names the build a request belongs to, for fairness:
 // tool_invocation_id, else correlated_invocations_id, else "".
 func invocationOf(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get(requestMetadataKey)
+	// ValueFromIncomingContext avoids copying every header.
+	vals := metadata.ValueFromIncomingContext(ctx, requestMetadataKey)
 	if len(vals) == 0 {
 		return ""
 	}

@@ -21,8 +21,7 @@ func (e *env) serve() *grpc.ClientConn {
 	e.t.Helper()
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer()
-	e.s.RegisterExecution(srv)
-	e.s.RegisterOperationQueue(srv)
+	e.s.Register(srv)
 	go srv.Serve(lis)
 	e.t.Cleanup(srv.Stop)
 	conn, err := grpc.NewClient("passthrough:///bufnet",

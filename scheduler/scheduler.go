@@ -62,6 +62,13 @@ func New(cfg Config, cas, ac storage.BlobAccess, clk Clock, ids IDGenerator, reg
 	}, nil
 }
 
+// Register adds both the client and the worker services to one server,
+// for a single-process farm where both share a listener.
+func (s *Scheduler) Register(srv *grpc.Server) {
+	s.RegisterExecution(srv)
+	s.RegisterOperationQueue(srv)
+}
+
 // RegisterExecution adds the REAPI Execution service for clients.
 func (s *Scheduler) RegisterExecution(srv *grpc.Server) {
 	remoteexecution.RegisterExecutionServer(srv, executionServer{s: s})
