@@ -18,7 +18,7 @@ var defaultPlatform = map[string]string{"OSFamily": "Linux", "ISA": "x86-64"}
 func (o *Options) runnerConfig() runnerapp.Config {
 	roots := make([]string, o.Concurrency)
 	for i := range roots {
-		roots[i] = strconv.Itoa(i) + "/root"
+		roots[i] = o.slotRoot(i)
 	}
 	return runnerapp.Config{
 		BuildDirectory: o.path("worker", "build"),
@@ -57,4 +57,21 @@ func writeConfig(path string, cfg any) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// slotRoot is the input root of worker slot i, relative to the build
+// directory.
+func (o *Options) slotRoot(i int) string {
+	return strconv.Itoa(i) + "/root"
+}
+
+// makeSlotRoots creates the slots' input roots before the runner starts,
+// so it can prepare a sandbox for each slot's first action.
+func (o *Options) makeSlotRoots() error {
+	for i := 0; i < o.Concurrency; i++ {
+		if err := os.MkdirAll(o.path("worker", "build", o.slotRoot(i)), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
 }

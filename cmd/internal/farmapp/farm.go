@@ -144,6 +144,9 @@ func (o *Options) serve(wg *sync.WaitGroup, errs chan<- error, public, internal 
 // startChildren writes the runner's and worker's configurations and keeps
 // both processes running until ctx ends.
 func (o *Options) startChildren(ctx context.Context, wg *sync.WaitGroup, self string) error {
+	if err := o.makeSlotRoots(); err != nil {
+		return err
+	}
 	runnerCfg, workerCfg := o.path("runner.jsonnet"), o.path("worker.jsonnet")
 	if err := writeConfig(runnerCfg, o.runnerConfig()); err != nil {
 		return err
