@@ -36,8 +36,9 @@ type Config struct {
 	ActionGID uint32
 
 	// Rootless: uid ranges from /etc/subuid for newuidmap when the
-	// runner is not root. Zero count: map only the runner's own uid, to
-	// the action's user.
+	// runner is not root. Zero count: map only the runner's own uid, as
+	// sandbox root (libcontainer needs root mapped); actions then run as
+	// that uid without capabilities, and ActionUID is not used.
 	RootlessSubordinateUID   uint32
 	RootlessSubordinateCount uint32
 

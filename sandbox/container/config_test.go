@@ -31,7 +31,7 @@ func TestRootlessSingleUIDRefusesCacheOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !id.singleUID || len(id.uidMap) != 1 || id.uidMap[0].Size != 1 || id.uidMap[0].ContainerID != 1000 {
+	if !id.singleUID || len(id.uidMap) != 1 || id.uidMap[0].Size != 1 || id.uidMap[0].ContainerID != 0 {
 		t.Errorf("rootless mapping %+v, want the action uid alone", id.uidMap)
 	}
 	cfg.RootlessSubordinateUID, cfg.RootlessSubordinateCount = 200000, 65536

@@ -15,8 +15,9 @@ type identity struct {
 	// chownInputs: the runner may hand the input root's directories to the
 	// action's host uid for the run (root only).
 	chownInputs bool
-	// singleUID: only one uid is mapped, so the action runs as that uid
-	// whether or not it asked for root.
+	// singleUID: only the runner's own uid is mapped, as sandbox root;
+	// every action runs as that uid, without capabilities, whether or
+	// not it asked for root.
 	singleUID bool
 }
 
@@ -41,9 +42,13 @@ func newIdentity(cfg *Config, rootless bool) (identity, error) {
 	if uint32(euid) == cfg.FileCacheOwnerUID {
 		return identity{}, fmt.Errorf("rootless runner uid %d owns the file cache: configure subordinate uids or run the worker as another user", euid)
 	}
+	// libcontainer needs sandbox root mapped (it hands the container's
+	// start-up fifo to it), so the one uid is root inside; the action
+	// gets no capabilities (see containerConfig), and with no other uid
+	// mapped it could not use them on any file it did not create.
 	return identity{
-		uidMap:    []configs.IDMap{{ContainerID: int64(cfg.ActionUID), HostID: int64(euid), Size: 1}},
-		gidMap:    []configs.IDMap{{ContainerID: int64(cfg.ActionGID), HostID: int64(os.Getegid()), Size: 1}},
+		uidMap:    []configs.IDMap{{ContainerID: 0, HostID: int64(euid), Size: 1}},
+		gidMap:    []configs.IDMap{{ContainerID: 0, HostID: int64(os.Getegid()), Size: 1}},
 		singleUID: true,
 	}, nil
 }

@@ -53,13 +53,11 @@ func (r *Runner) prepare(key poolKey, a action) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	// With a single mapped uid capabilities are never given (see
+	// containerConfig), and the init needs none.
 	initUser := sandboxUser{0, 0}
 	rootSettings := a.settings
-	if r.identity.singleUID {
-		initUser = sandboxUser{r.cfg.ActionUID, r.cfg.ActionGID}
-	} else {
-		rootSettings.runAsRoot = true
-	}
+	rootSettings.runAsRoot = true
 	cfg := r.containerConfig(action{id: a.id, inputRoot: a.inputRoot, rootfs: a.rootfs, settings: rootSettings})
 	c, err := libcontainer.Create(r.stateDir, a.id, cfg)
 	if err != nil {

@@ -264,7 +264,10 @@ func (r *Runner) openOutputs(req *runnerpb.RunRequest) (*os.File, *os.File, erro
 type sandboxUser struct{ uid, gid uint32 }
 
 func (r *Runner) actionUser(s settings) sandboxUser {
-	if s.runAsRoot && !r.identity.singleUID {
+	if r.identity.singleUID {
+		return sandboxUser{0, 0}
+	}
+	if s.runAsRoot {
 		return sandboxUser{0, 0}
 	}
 	return sandboxUser{r.cfg.ActionUID, r.cfg.ActionGID}

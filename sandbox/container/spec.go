@@ -41,7 +41,7 @@ func (r *Runner) containerConfig(a action) *configs.Config {
 		GIDMappings:     r.identity.gidMap,
 		RootlessEUID:    r.rootless,
 		RootlessCgroups: r.rootless,
-		Capabilities:    capabilities(a.settings.runAsRoot),
+		Capabilities:    capabilities(a.settings.runAsRoot && !r.identity.singleUID),
 		Devices:         specconv.AllowedDevices,
 		Mounts:          r.mounts(a),
 		MaskPaths:       maskedPaths,
@@ -129,9 +129,12 @@ func (r *Runner) cgroupConfig(a action) *cgroups.Cgroup {
 		rules = append(rules, &d.Rule)
 	}
 	res := &cgroups.Resources{Devices: rules}
-	if r.cgroups.limitsEnforced {
-		applyLimits(res, a.settings.limits)
+	if !r.cgroups.limitsEnforced {
+		// Without delegated cgroups: Parent and Name instead of Path
+		// tell libcontainer that failing to create them is expected.
+		return &cgroups.Cgroup{Parent: r.cgroups.parent, Name: a.id, Resources: res, Rootless: r.rootless}
 	}
+	applyLimits(res, a.settings.limits)
 	return &cgroups.Cgroup{Path: path.Join(r.cgroups.parent, a.id), Resources: res}
 }
 
