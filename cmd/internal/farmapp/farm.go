@@ -37,6 +37,11 @@ func Run(ctx context.Context, o Options, self string) error {
 			return err
 		}
 	}
+	if o.Sandbox == "container" {
+		if err := checkReachable(o.DataDir); err != nil {
+			return err
+		}
+	}
 	cas, err := local.New(local.Options{Dir: o.path("cas"), MaxSizeBytes: o.CASSizeBytes, Kind: local.CAS})
 	if err != nil {
 		return fmt.Errorf("cas: %w", err)
