@@ -214,9 +214,13 @@ type RunResponse struct {
 	// Sandbarn: the same usage, typed.
 	Usage *ResourceUsage `protobuf:"bytes,1000,opt,name=usage,proto3" json:"usage,omitempty"`
 	// Sandbarn: the command was stopped because its timeout passed.
-	TimedOut      bool `protobuf:"varint,1001,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	TimedOut bool `protobuf:"varint,1001,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
+	// Sandbarn: the root filesystem the action ran on, as an image reference
+	// pinned by digest (e.g. "docker://registry/repo@sha256:..."); empty for
+	// the runner's default rootfs.
+	ContainerImage string `protobuf:"bytes,1002,opt,name=container_image,json=containerImage,proto3" json:"container_image,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RunResponse) Reset() {
@@ -275,6 +279,13 @@ func (x *RunResponse) GetTimedOut() bool {
 		return x.TimedOut
 	}
 	return false
+}
+
+func (x *RunResponse) GetContainerImage() string {
+	if x != nil {
+		return x.ContainerImage
+	}
+	return ""
 }
 
 // ResourceUsage is what one action used, as measured by the runner.
@@ -414,12 +425,13 @@ const file_proto_runner_runner_proto_rawDesc = "" +
 	"\rinstance_name\x18\xea\a \x01(\tR\finstanceName\x1aG\n" +
 	"\x19EnvironmentVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xbd\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x01\n" +
 	"\vRunResponse\x12\x1b\n" +
 	"\texit_code\x18\x01 \x01(\x03R\bexitCode\x12;\n" +
 	"\x0eresource_usage\x18\x02 \x03(\v2\x14.google.protobuf.AnyR\rresourceUsage\x126\n" +
 	"\x05usage\x18\xe8\a \x01(\v2\x1f.buildbarn.runner.ResourceUsageR\x05usage\x12\x1c\n" +
-	"\ttimed_out\x18\xe9\a \x01(\bR\btimedOut\"\xa2\x03\n" +
+	"\ttimed_out\x18\xe9\a \x01(\bR\btimedOut\x12(\n" +
+	"\x0fcontainer_image\x18\xea\a \x01(\tR\x0econtainerImage\"\xa2\x03\n" +
 	"\rResourceUsage\x126\n" +
 	"\tuser_time\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\buserTime\x12:\n" +
 	"\vsystem_time\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
