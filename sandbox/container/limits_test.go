@@ -36,7 +36,10 @@ func sandboxProcesses(t *testing.T, r *Runner) []string {
 			continue
 		}
 		uid := int64(info.Sys().(*syscall.Stat_t).Uid)
-		if uid >= first && uid < first+count {
+		// Other runners on the machine (a farm someone started) use the
+		// same uids; only this runner's cgroups count.
+		cg, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cgroup"))
+		if uid >= first && uid < first+count && strings.Contains(string(cg), r.cgroups.parent+"/") {
 			cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
 			found = append(found, e.Name()+":"+strings.ReplaceAll(string(cmd), "\x00", " "))
 		}

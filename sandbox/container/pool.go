@@ -49,18 +49,23 @@ func (p *pool) take(key poolKey) *prepared {
 	return e.pc
 }
 
-// fill prepares a container for key unless one is there already; callers
-// run it off the critical path.
-func (p *pool) fill(key poolKey, prepare func() (*prepared, error)) {
+// reserve registers a container about to be prepared for key, so that
+// a request arriving meanwhile waits for it; nil if one is there already
+// or the pool is closed. The caller prepares it off the critical path and
+// calls complete.
+func (p *pool) reserve(key poolKey) *poolEntry {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed || p.entries[key] != nil {
-		p.mu.Unlock()
-		return
+		return nil
 	}
 	e := &poolEntry{ready: make(chan struct{})}
 	p.entries[key] = e
-	p.mu.Unlock()
-	e.pc, e.err = prepare()
+	return e
+}
+
+func (e *poolEntry) complete(pc *prepared, err error) {
+	e.pc, e.err = pc, err
 	close(e.ready)
 }
 

@@ -187,16 +187,18 @@ func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest
 // critical path.
 func (r *Runner) fillPool(a action) {
 	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
+	e := r.pool.reserve(key)
+	if e == nil {
+		return
+	}
 	r.inBackground(func() {
-		r.pool.fill(key, func() (*prepared, error) {
-			next := a
-			next.id = "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
-			pc, err := r.prepare(key, next)
-			if err != nil {
-				r.cfg.Logger.Warn("sandbox: preparing a container failed; the next action creates its own", "error", err)
-			}
-			return pc, err
-		})
+		next := a
+		next.id = "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
+		pc, err := r.prepare(key, next)
+		if err != nil {
+			r.cfg.Logger.Warn("sandbox: preparing a container failed; the next action creates its own", "error", err)
+		}
+		e.complete(pc, err)
 	})
 }
 
