@@ -65,6 +65,14 @@ func New(cfg Config) (*Runner, error) {
 	if err := os.MkdirAll(cfg.StateDirectory, 0o711); err != nil {
 		return nil, fmt.Errorf("sandbox state directory: %w", err)
 	}
+	if cg.limitsEnforced && !cfg.DelegatedCgroup {
+		cg.parent = runnerCgroupParent(cg.parent, cfg.StateDirectory)
+	}
+	if cg.limitsEnforced {
+		if err := killLeftovers(cg, cfg.StateDirectory, cfg.Logger); err != nil {
+			return nil, err
+		}
+	}
 	stateDir, err := os.MkdirTemp(cfg.StateDirectory, "containers-")
 	if err != nil {
 		return nil, fmt.Errorf("sandbox state directory: %w", err)
