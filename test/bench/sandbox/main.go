@@ -34,7 +34,7 @@ import (
 func main() {
 	container.Init()
 	n := flag.Int("n", 200, "actions per variant")
-	gap := flag.Duration("gap", 30*time.Millisecond, "pause between actions (time the worker spends on inputs and outputs)")
+	gap := flag.Duration("gap", 100*time.Millisecond, "pause between actions (time the worker spends on inputs and outputs)")
 	seccomp := flag.Bool("seccomp", true, "apply the seccomp profile (needs -tags seccomp)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the runner side to this file")
 	flag.Parse()

@@ -47,12 +47,16 @@ func others(t *table, build string) {
 			log.Printf("%s not installed (apt-get install %s)", tool, tool)
 			continue
 		}
+		// crun refuses cgroup v1 hosts that also mount cgroup2 (hybrid),
+		// whatever its cgroup manager; its row is then skipped with
+		// that reason.
+		global := []string{"--root", filepath.Join(build, tool+"-state")}
 		i := 0
-		state := filepath.Join(build, tool+"-state")
 		t.add(tool, func() error {
 			i++
 			id := "bench-" + strconv.Itoa(i)
-			out, err := exec.Command(path, "--root", state, "run", "--bundle", bundle, id).CombinedOutput()
+			args := append(append([]string{}, global...), "run", "--bundle", bundle, id)
+			out, err := exec.Command(path, args...).CombinedOutput()
 			if err != nil {
 				return fmt.Errorf("%v: %s", err, out)
 			}
@@ -122,3 +126,4 @@ func writeBundle(bundle, rootfs, input string) error {
 	}
 	return os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644)
 }
+
