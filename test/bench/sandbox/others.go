@@ -126,4 +126,3 @@ func writeBundle(bundle, rootfs, input string) error {
 	}
 	return os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o644)
 }
-
