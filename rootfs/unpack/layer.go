@@ -185,7 +185,7 @@ func (a *applier) markAdded(rel string) {
 
 // whiteout deletes a lower layer's entry named target in parent.
 func (a *applier) whiteout(name, parent, target string) error {
-	if target == "" || target == "." || strings.HasPrefix(target, whiteoutPrefix) {
+	if target == "" || target == "." || target == ".." || strings.HasPrefix(target, whiteoutPrefix) {
 		return a.fail(name, "malformed whiteout")
 	}
 	// RemoveAll does not follow a symbolic link at the final component.
