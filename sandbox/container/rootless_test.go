@@ -85,7 +85,7 @@ func TestRootlessRunner(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 2; i++ {
-			res := runScript(t, r, "id -u; id -g; pwd; echo x > input.txt; chmod 666 input.txt; cat input.txt; echo out > made; ls /proc | grep -c '^[0-9]'",
+			res := runScript(t, r, "id -u; id -g; pwd; (exec 5</proc/1/fd/3) 2>/dev/null && echo opened-init-socket; echo x > input.txt; chmod 666 input.txt; cat input.txt; echo out > made; ls /proc | grep -c '^[0-9]'",
 				map[string]string{"dockerRunAsRoot": "true"}, time.Minute)
 			// The runner's own uid is the only one, mapped as root.
 			want := "0\n0\n" + InputRootPath + "\ncached\n"

@@ -12,183 +12,222 @@ import (
 
 var asRoot = map[string]string{"dockerRunAsRoot": "true"}
 
-// TestEscapeAttempts runs every attempt against one bb_runner, in the
-// same input root, as a worker slot would; each subtest checks the
+// escapeAttempt is one way out of the sandbox. needsLimits: it relies on cgroup
+// limits, which a rootless runner on cgroup v1 does not have.
+type escapeAttempt struct {
+	name        string
+	run         func(t *testing.T, f *farm)
+	needsLimits bool
+	// rootOnly: the expectations assume several mapped uids.
+	rootOnly bool
+}
+
+var attempts = []escapeAttempt{
+	{name: "ReadHostFiles", run: readHostFiles},
+	{name: "ChangeCachedInput", run: changeCachedInput},
+	{name: "WriteRootfs", run: writeRootfs},
+	{name: "ConnectHostLoopback", run: connectHostLoopback},
+	{name: "SeeOrSignalHostProcesses", run: seeOrSignalHostProcesses},
+	{name: "Mount", run: mount},
+	{name: "LoadModule", run: loadModule},
+	{name: "WriteProcSys", run: writeProcSys},
+	{name: "SetuidBinary", run: setuidBinary, rootOnly: true},
+	{name: "ForkBomb", run: forkBomb, needsLimits: true},
+	{name: "MemoryBomb", run: memoryBomb, needsLimits: true},
+	{name: "FillTmp", run: fillTmp},
+	{name: "BackgroundProcess", run: backgroundProcess},
+}
+
+// TestEscapeAttempts runs every attempt against one bb_runner running as
+// root, in the same input root, as a worker slot would; each checks the
 // action's view and the host's state afterwards.
 func TestEscapeAttempts(t *testing.T) {
-	f := startFarm(t)
-	rootSecret := filepath.Join("/root", ".sandbarn-escape-"+strconv.Itoa(os.Getpid()))
-	must(t, os.WriteFile(rootSecret, []byte(secretText), 0o600))
-	t.Cleanup(func() { os.Remove(rootSecret) })
+	f := startFarm(t, false)
+	for _, a := range attempts {
+		t.Run(a.name, func(t *testing.T) { a.run(t, f) })
+	}
+}
 
-	t.Run("ReadHostFiles", func(t *testing.T) {
-		for _, props := range []map[string]string{nil, asRoot} {
-			o := f.attempt(t, "cat "+filepath.Join(f.cache, "secret")+" "+rootSecret+"; ls "+f.dir+" /root; cat /proc/1/root"+rootSecret, props)
-			if strings.Contains(o.stdout, secretText) || strings.Contains(o.stdout, "runner.sock") {
-				t.Errorf("action read host files (props %v): %q", props, o.stdout)
-			}
+// TestRootlessEscapeAttempts runs the attempts that do not depend on
+// cgroup limits against bb_runner started as nobody.
+func TestRootlessEscapeAttempts(t *testing.T) {
+	f := startFarm(t, true)
+	for _, a := range attempts {
+		if a.needsLimits || a.rootOnly {
+			continue
 		}
-	})
+		t.Run(a.name, func(t *testing.T) { a.run(t, f) })
+	}
+}
 
-	t.Run("ChangeCachedInput", func(t *testing.T) {
-		script := "echo changed > input.txt; chmod 666 input.txt; chown 0 input.txt; " +
-			"ln -f input.txt other && echo changed >> other; truncate -s 0 input.txt; cat input.txt"
-		for _, props := range []map[string]string{nil, asRoot} {
-			f.attempt(t, script, props)
-			data, err := os.ReadFile(filepath.Join(f.cache, "input.txt"))
-			must(t, err)
-			info, err := os.Stat(filepath.Join(f.cache, "input.txt"))
-			must(t, err)
-			st := info.Sys().(*syscall.Stat_t)
-			if string(data) != inputText || info.Mode().Perm() != 0o444 || st.Uid != 0 {
-				t.Fatalf("cached input changed (props %v): %q mode %v uid %d", props, data, info.Mode(), st.Uid)
-			}
+func readHostFiles(t *testing.T, f *farm) {
+	for _, props := range []map[string]string{nil, asRoot} {
+		o := f.attempt(t, "cat "+filepath.Join(f.cache, "secret")+" "+f.rootSecret+"; ls "+f.dir+" /root; cat /proc/1/root"+f.rootSecret, props)
+		if strings.Contains(o.stdout, secretText) || strings.Contains(o.stdout, "runner.sock") {
+			t.Errorf("action read host files (props %v): %q", props, o.stdout)
 		}
-		// The next action sees the cached content through the same link.
-		if o := f.attempt(t, "cat input.txt", nil); o.stdout != inputText {
-			t.Errorf("next action reads %q", o.stdout)
-		}
-	})
+	}
+}
 
-	t.Run("WriteRootfs", func(t *testing.T) {
-		marker := "sandbarn-escape-" + strconv.Itoa(os.Getpid())
-		o := f.attempt(t, "for d in /etc /usr /usr/bin /; do touch $d/"+marker+" && echo wrote $d; done", asRoot)
-		if strings.Contains(o.stdout, "wrote") {
-			t.Errorf("rootfs writable: %q", o.stdout)
-		}
-		for _, d := range []string{"/etc", "/usr", "/usr/bin"} {
-			if _, err := os.Stat(filepath.Join(d, marker)); err == nil {
-				os.Remove(filepath.Join(d, marker))
-				t.Errorf("action created %s on the host", filepath.Join(d, marker))
-			}
-		}
-	})
-
-	t.Run("ConnectHostLoopback", func(t *testing.T) {
-		addr, accepted := listen(t)
-		host, port, _ := strings.Cut(addr, ":")
-		o := f.attempt(t, "exec 3<>/dev/tcp/"+host+"/"+port+" && echo connected", nil)
-		time.Sleep(100 * time.Millisecond)
-		if strings.Contains(o.stdout, "connected") || accepted() > 0 {
-			t.Errorf("action reached the host's loopback: %q, %d connections", o.stdout, accepted())
-		}
-	})
-
-	t.Run("SeeOrSignalHostProcesses", func(t *testing.T) {
-		pid := strconv.Itoa(f.runner.Process.Pid)
-		script := "ls -d /proc/[0-9]* | wc -l; kill -9 " + pid + " && echo killed; kill -9 -1; " +
-			"ls /proc/1/fd && echo saw-init-fds; cat /proc/1/environ && echo saw-init-env"
-		o := f.attempt(t, script, asRoot)
-		if n, _ := strconv.Atoi(strings.Fields(o.stdout + " 0")[0]); n > 5 {
-			t.Errorf("action sees %d processes", n)
-		}
-		if strings.Contains(o.stdout, "killed") || strings.Contains(o.stdout, "saw-init") {
-			t.Errorf("action reached other processes: %q", o.stdout)
-		}
-		if err := f.runner.Process.Signal(syscall.Signal(0)); err != nil {
-			t.Fatalf("runner is gone: %v", err)
-		}
-		if o := f.attempt(t, "echo alive", nil); o.stdout != "alive\n" {
-			t.Errorf("runner no longer runs actions: %q %q", o.stdout, o.stderr)
-		}
-	})
-
-	t.Run("Mount", func(t *testing.T) {
-		o := f.attempt(t, "mkdir -p /tmp/m; mount -t tmpfs none /tmp/m && echo mounted; "+
-			"unshare -rm true && echo unshared; mount --bind / /tmp/m && echo bound", asRoot)
-		if strings.Contains(o.stdout, "mounted") || strings.Contains(o.stdout, "unshared") || strings.Contains(o.stdout, "bound") {
-			t.Errorf("mount operations worked: %q", o.stdout)
-		}
-	})
-
-	t.Run("LoadModule", func(t *testing.T) {
-		_, loadedBefore := os.Stat("/sys/module/dummy")
-		o := f.attempt(t, "modprobe dummy && echo loaded; insmod /lib/modules/*/kernel/drivers/net/dummy.ko* && echo inserted", asRoot)
-		if strings.Contains(o.stdout, "loaded") || strings.Contains(o.stdout, "inserted") {
-			t.Errorf("module loading worked: %q", o.stdout)
-		}
-		if _, err := os.Stat("/sys/module/dummy"); loadedBefore != nil && err == nil {
-			t.Errorf("the dummy module appeared on the host")
-		}
-	})
-
-	t.Run("WriteProcSys", func(t *testing.T) {
-		before, err := os.ReadFile("/proc/sys/fs/file-max")
+func changeCachedInput(t *testing.T, f *farm) {
+	script := "echo changed > input.txt; chmod 666 input.txt; chown 0 input.txt; " +
+		"ln -f input.txt other && echo changed >> other; truncate -s 0 input.txt; cat input.txt"
+	for _, props := range []map[string]string{nil, asRoot} {
+		f.attempt(t, script, props)
+		data, err := os.ReadFile(filepath.Join(f.cache, "input.txt"))
 		must(t, err)
-		o := f.attempt(t, "echo 4242 > /proc/sys/fs/file-max && echo wrote; echo 1 > /proc/sysrq-trigger && echo sysrq", asRoot)
-		after, _ := os.ReadFile("/proc/sys/fs/file-max")
-		if strings.Contains(o.stdout, "wrote") || strings.Contains(o.stdout, "sysrq") || string(before) != string(after) {
-			t.Errorf("/proc/sys written: %q, file-max %q -> %q", o.stdout, before, after)
-		}
-	})
-
-	t.Run("SetuidBinary", func(t *testing.T) {
-		// A set-uid-root copy of id in the input root, as a malicious
-		// input tree could carry; the action runs as uid 1000.
-		id := filepath.Join(f.build, slotRoot, "suid-id")
-		data, err := os.ReadFile("/usr/bin/id")
+		info, err := os.Stat(filepath.Join(f.cache, "input.txt"))
 		must(t, err)
-		must(t, os.WriteFile(id, data, 0o755))
-		must(t, os.Chown(id, 0, 0))
-		must(t, os.Chmod(id, 0o4755|os.ModeSetuid))
-		defer os.Remove(id)
-		o := f.attempt(t, "./suid-id -u; ./suid-id -ru; grep NoNewPrivs /proc/self/status; su -c id root </dev/null && echo su-worked", nil)
-		if o.stdout != "1000\n1000\nNoNewPrivs:\t1\n" {
-			t.Errorf("escalation through set-uid: %q (stderr %q)", o.stdout, o.stderr)
+		st := info.Sys().(*syscall.Stat_t)
+		if string(data) != inputText || info.Mode().Perm() != 0o444 || st.Uid != 0 {
+			t.Fatalf("cached input changed (props %v): %q mode %v uid %d", props, data, info.Mode(), st.Uid)
 		}
-	})
+	}
+	// The next action sees the cached content through the same link.
+	if o := f.attempt(t, "cat input.txt", nil); o.stdout != inputText {
+		t.Errorf("next action reads %q", o.stdout)
+	}
+}
 
-	t.Run("ForkBomb", func(t *testing.T) {
-		start := time.Now()
-		o := f.run(t, "bomb() { bomb | bomb & }; bomb; sleep 5; echo survived", map[string]string{"pids-limit": "64"}, 20*time.Second)
-		if !strings.Contains(o.stderr, "fork") {
-			t.Errorf("no process creation failed: stderr %q", o.stderr[:min(len(o.stderr), 300)])
+func writeRootfs(t *testing.T, f *farm) {
+	marker := "sandbarn-escape-" + strconv.Itoa(os.Getpid())
+	o := f.attempt(t, "for d in /etc /usr /usr/bin /; do touch $d/"+marker+" && echo wrote $d; done", asRoot)
+	if strings.Contains(o.stdout, "wrote") {
+		t.Errorf("rootfs writable: %q", o.stdout)
+	}
+	for _, d := range []string{"/etc", "/usr", "/usr/bin"} {
+		if _, err := os.Stat(filepath.Join(d, marker)); err == nil {
+			os.Remove(filepath.Join(d, marker))
+			t.Errorf("action created %s on the host", filepath.Join(d, marker))
 		}
-		u := o.resp.Usage
-		if u.GetPidsLimit() != 64 || (u.GetPidsPeak() != 0 && u.GetPidsPeak() > 64) {
-			t.Errorf("pids limit %d, peak %d", u.GetPidsLimit(), u.GetPidsPeak())
-		}
-		if time.Since(start) > 40*time.Second {
-			t.Errorf("fork bomb took %v", time.Since(start))
-		}
-		checkNothingLeft(t, f, "bomb")
-		if o := f.attempt(t, "echo alive", nil); o.stdout != "alive\n" {
-			t.Errorf("runner unusable after the fork bomb: %q", o.stderr)
-		}
-	})
+	}
+}
 
-	t.Run("MemoryBomb", func(t *testing.T) {
-		o := f.run(t, "head -c 1000000000 /dev/zero | tail -n 1 >/dev/null; echo survived", map[string]string{"memory-limit": "64MiB"}, time.Minute)
-		if !o.resp.Usage.GetOomKilled() || o.resp.ExitCode == 0 {
-			t.Errorf("oom_killed %v exit %d", o.resp.Usage.GetOomKilled(), o.resp.ExitCode)
-		}
-		lines := strings.Split(strings.TrimSpace(o.stderr), "\n")
-		if last := lines[len(lines)-1]; !strings.Contains(last, "memory limit of 64 MiB") {
-			t.Errorf("last stderr line %q does not name the memory limit", last)
-		}
-	})
+func connectHostLoopback(t *testing.T, f *farm) {
+	addr, accepted := listen(t)
+	host, port, _ := strings.Cut(addr, ":")
+	o := f.attempt(t, "exec 3<>/dev/tcp/"+host+"/"+port+" && echo connected", nil)
+	time.Sleep(100 * time.Millisecond)
+	if strings.Contains(o.stdout, "connected") || accepted() > 0 {
+		t.Errorf("action reached the host's loopback: %q, %d connections", o.stdout, accepted())
+	}
+}
 
-	t.Run("FillTmp", func(t *testing.T) {
-		o := f.attempt(t, "dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; ls -l /tmp/fill | cut -d' ' -f5", nil)
-		if !strings.Contains(o.stdout, "No space left") {
-			t.Errorf("filling /tmp did not hit its size: %q", o.stdout)
-		}
-		fields := strings.Fields(o.stdout)
-		if n, err := strconv.Atoi(fields[len(fields)-1]); err != nil || n > 16<<20 {
-			t.Errorf("/tmp/fill grew to %q bytes, beyond the 16 MiB /tmp", fields[len(fields)-1])
-		}
-		if o := f.attempt(t, "ls /tmp", nil); strings.TrimSpace(o.stdout) != "" {
-			t.Errorf("the next action's /tmp is not empty: %q", o.stdout)
-		}
-	})
+func seeOrSignalHostProcesses(t *testing.T, f *farm) {
+	pid := strconv.Itoa(f.runner.Process.Pid)
+	script := "ls -d /proc/[0-9]* | wc -l; kill -9 " + pid + " && echo killed; kill -9 -1; " +
+		"readlink /proc/1/fd/3 && echo saw-init-fds; (exec 5</proc/1/fd/3) && echo opened-init-socket; " +
+		"cat /proc/1/environ && echo saw-init-env; cat /proc/1/maps && echo saw-init-memory"
+	o := f.attempt(t, script, asRoot)
+	if n, _ := strconv.Atoi(strings.Fields(o.stdout + " 0")[0]); n > 5 {
+		t.Errorf("action sees %d processes", n)
+	}
+	if strings.Contains(o.stdout, "killed") || strings.Contains(o.stdout, "saw-init") || strings.Contains(o.stdout, "opened") {
+		t.Errorf("action reached other processes: %q", o.stdout)
+	}
+	if err := f.runner.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("runner is gone: %v", err)
+	}
+	if o := f.attempt(t, "echo alive", nil); o.stdout != "alive\n" {
+		t.Errorf("runner no longer runs actions: %q %q", o.stdout, o.stderr)
+	}
+}
 
-	t.Run("BackgroundProcess", func(t *testing.T) {
-		o := f.attempt(t, "(setsid sleep 4242 >/dev/null 2>&1 &); nohup sleep 4243 >/dev/null 2>&1 & disown; echo started", nil)
-		if o.stdout != "started\n" {
-			t.Fatalf("stdout %q stderr %q", o.stdout, o.stderr)
-		}
-		checkNothingLeft(t, f, "sleep 424")
-	})
+func mount(t *testing.T, f *farm) {
+	o := f.attempt(t, "mkdir -p /tmp/m; mount -t tmpfs none /tmp/m && echo mounted; "+
+		"unshare -rm true && echo unshared; mount --bind / /tmp/m && echo bound", asRoot)
+	if strings.Contains(o.stdout, "mounted") || strings.Contains(o.stdout, "unshared") || strings.Contains(o.stdout, "bound") {
+		t.Errorf("mount operations worked: %q", o.stdout)
+	}
+}
+
+func loadModule(t *testing.T, f *farm) {
+	_, loadedBefore := os.Stat("/sys/module/dummy")
+	o := f.attempt(t, "modprobe dummy && echo loaded; insmod /lib/modules/*/kernel/drivers/net/dummy.ko* && echo inserted", asRoot)
+	if strings.Contains(o.stdout, "loaded") || strings.Contains(o.stdout, "inserted") {
+		t.Errorf("module loading worked: %q", o.stdout)
+	}
+	if _, err := os.Stat("/sys/module/dummy"); loadedBefore != nil && err == nil {
+		t.Errorf("the dummy module appeared on the host")
+	}
+}
+
+func writeProcSys(t *testing.T, f *farm) {
+	before, err := os.ReadFile("/proc/sys/fs/file-max")
+	must(t, err)
+	o := f.attempt(t, "echo 4242 > /proc/sys/fs/file-max && echo wrote; echo 1 > /proc/sysrq-trigger && echo sysrq", asRoot)
+	after, _ := os.ReadFile("/proc/sys/fs/file-max")
+	if strings.Contains(o.stdout, "wrote") || strings.Contains(o.stdout, "sysrq") || string(before) != string(after) {
+		t.Errorf("/proc/sys written: %q, file-max %q -> %q", o.stdout, before, after)
+	}
+}
+
+func setuidBinary(t *testing.T, f *farm) {
+	// A set-uid-root copy of id in the input root, as a malicious
+	// input tree could carry; the action runs as uid 1000.
+	id := filepath.Join(f.build, slotRoot, "suid-id")
+	data, err := os.ReadFile("/usr/bin/id")
+	must(t, err)
+	must(t, os.WriteFile(id, data, 0o755))
+	must(t, os.Chown(id, 0, 0))
+	must(t, os.Chmod(id, 0o4755|os.ModeSetuid))
+	defer os.Remove(id)
+	o := f.attempt(t, "./suid-id -u; ./suid-id -ru; grep NoNewPrivs /proc/self/status; su -c id root </dev/null && echo su-worked", nil)
+	if o.stdout != "1000\n1000\nNoNewPrivs:\t1\n" {
+		t.Errorf("escalation through set-uid: %q (stderr %q)", o.stdout, o.stderr)
+	}
+}
+
+func forkBomb(t *testing.T, f *farm) {
+	start := time.Now()
+	o := f.run(t, "bomb() { bomb | bomb & }; bomb; sleep 5; echo survived", map[string]string{"pids-limit": "64"}, 20*time.Second)
+	if !strings.Contains(o.stderr, "fork") {
+		t.Errorf("no process creation failed: stderr %q", o.stderr[:min(len(o.stderr), 300)])
+	}
+	u := o.resp.Usage
+	if u.GetPidsLimit() != 64 || (u.GetPidsPeak() != 0 && u.GetPidsPeak() > 64) {
+		t.Errorf("pids limit %d, peak %d", u.GetPidsLimit(), u.GetPidsPeak())
+	}
+	if time.Since(start) > 40*time.Second {
+		t.Errorf("fork bomb took %v", time.Since(start))
+	}
+	checkNothingLeft(t, f, "bomb")
+	if o := f.attempt(t, "echo alive", nil); o.stdout != "alive\n" {
+		t.Errorf("runner unusable after the fork bomb: %q", o.stderr)
+	}
+}
+
+func memoryBomb(t *testing.T, f *farm) {
+	o := f.run(t, "head -c 1000000000 /dev/zero | tail -n 1 >/dev/null; echo survived", map[string]string{"memory-limit": "64MiB"}, time.Minute)
+	if !o.resp.Usage.GetOomKilled() || o.resp.ExitCode == 0 {
+		t.Errorf("oom_killed %v exit %d", o.resp.Usage.GetOomKilled(), o.resp.ExitCode)
+	}
+	lines := strings.Split(strings.TrimSpace(o.stderr), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "memory limit of 64 MiB") {
+		t.Errorf("last stderr line %q does not name the memory limit", last)
+	}
+}
+
+func fillTmp(t *testing.T, f *farm) {
+	o := f.attempt(t, "dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; ls -l /tmp/fill | cut -d' ' -f5", nil)
+	if !strings.Contains(o.stdout, "No space left") {
+		t.Errorf("filling /tmp did not hit its size: %q", o.stdout)
+	}
+	fields := strings.Fields(o.stdout)
+	if n, err := strconv.Atoi(fields[len(fields)-1]); err != nil || n > 16<<20 {
+		t.Errorf("/tmp/fill grew to %q bytes, beyond the 16 MiB /tmp", fields[len(fields)-1])
+	}
+	if o := f.attempt(t, "ls /tmp", nil); strings.TrimSpace(o.stdout) != "" {
+		t.Errorf("the next action's /tmp is not empty: %q", o.stdout)
+	}
+}
+
+func backgroundProcess(t *testing.T, f *farm) {
+	o := f.attempt(t, "(setsid sleep 4242 >/dev/null 2>&1 &); nohup sleep 4243 >/dev/null 2>&1 & disown; echo started", nil)
+	if o.stdout != "started\n" {
+		t.Fatalf("stdout %q stderr %q", o.stdout, o.stderr)
+	}
+	checkNothingLeft(t, f, "sleep 424")
 }
 
 // checkNothingLeft fails if any host process's command line contains

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,12 @@ import (
 // hardlinked into the slot's input root.
 type farm struct {
 	dir, build, cache string
-	runner            *exec.Cmd
-	client            runnerpb.RunnerClient
+	// rootSecret is a file in /root no action may read.
+	rootSecret string
+	// rootless: bb_runner runs as nobody, with one uid mapped.
+	rootless bool
+	runner   *exec.Cmd
+	client   runnerpb.RunnerClient
 }
 
 const (
@@ -34,18 +39,27 @@ const (
 	inputText  = "cached input, never changed\n"
 )
 
-// startFarm builds bb_runner, writes its configuration and starts it.
-func startFarm(t *testing.T) *farm {
+// nobody is the unprivileged user the rootless runner runs as.
+const nobody = 65534
+
+// startFarm builds bb_runner, writes its configuration and starts it, as
+// root or (rootless) as nobody through setpriv.
+func startFarm(t *testing.T, rootless bool) *farm {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("the escape suite runs bb_runner with the container sandbox, which needs root (CI runs as root)")
 	}
-	f := &farm{dir: t.TempDir()}
+	f := &farm{dir: t.TempDir(), rootless: rootless}
+	f.rootSecret = filepath.Join("/root", ".sandbarn-escape-"+strconv.Itoa(os.Getpid()))
+	must(t, os.WriteFile(f.rootSecret, []byte(secretText), 0o600))
+	t.Cleanup(func() { os.Remove(f.rootSecret) })
 	// Sandbox users must be able to reach the rootfs skeleton and input
 	// root below it; t.TempDir's parent is private.
 	must(t, os.Chmod(filepath.Dir(f.dir), 0o755))
 	must(t, os.Chmod(f.dir, 0o755))
-	f.build, f.cache = filepath.Join(f.dir, "build"), filepath.Join(f.dir, "cache")
+	// home holds everything the runner writes; the cache is the worker's.
+	home := filepath.Join(f.dir, "home")
+	f.build, f.cache = filepath.Join(home, "build"), filepath.Join(f.dir, "cache")
 	must(t, os.MkdirAll(filepath.Join(f.build, slotRoot), 0o777))
 	must(t, os.Chmod(filepath.Join(f.build, slotRoot), 0o777))
 	must(t, os.MkdirAll(f.cache, 0o700))
@@ -54,8 +68,8 @@ func startFarm(t *testing.T) *farm {
 	must(t, os.Link(filepath.Join(f.cache, "input.txt"), filepath.Join(f.build, slotRoot, "input.txt")))
 
 	bin := buildRunner(t, f.dir)
-	config := filepath.Join(f.dir, "bb_runner.jsonnet")
-	socket := filepath.Join(f.dir, "runner.sock")
+	config := filepath.Join(home, "bb_runner.jsonnet")
+	socket := filepath.Join(home, "runner.sock")
 	must(t, os.WriteFile(config, []byte(fmt.Sprintf(`{
   buildDirectory: %q,
   grpcListenPath: %q,
@@ -64,15 +78,28 @@ func startFarm(t *testing.T) *farm {
   shutdownGracePeriod: '5s',
   container: {
     stateDirectory: %q,
-    cgroupParent: '/sandbarn-escape',
+    cgroupParent: %q,
     tmpSizeBytes: 16777216,
     defaultLimits: { cpu: '1', memory: '256MiB', pids: '128' },
     maximumLimits: { cpu: '2', memory: '1GiB', pids: '1024' },
     prepareInputRoots: [%q],
   },
 }
-`, f.build, socket, filepath.Join(f.dir, "state"), slotRoot)), 0o644))
+`, f.build, socket, filepath.Join(home, "state"), "/sandbarn-escape-"+strconv.Itoa(os.Getpid()), slotRoot)), 0o644))
 	f.runner = exec.Command(bin, config)
+	if rootless {
+		// Everything but the cache and its hardlinked input belongs to
+		// the runner's user.
+		must(t, exec.Command("chown", "-R", strconv.Itoa(nobody)+":"+strconv.Itoa(nobody), home).Run())
+		must(t, os.Chown(filepath.Join(f.build, slotRoot, "input.txt"), 0, 0))
+		setpriv, err := exec.LookPath("setpriv")
+		if err != nil {
+			t.Skip("setpriv (util-linux) is not installed")
+		}
+		id := strconv.Itoa(nobody)
+		f.runner = exec.Command(setpriv, "--reuid", id, "--regid", id, "--clear-groups", "--inh-caps=-all", bin, config)
+		f.runner.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "XDG_RUNTIME_DIR=" + home}
+	}
 	f.runner.Stdout, f.runner.Stderr = os.Stderr, os.Stderr
 	must(t, f.runner.Start())
 	t.Cleanup(func() {
