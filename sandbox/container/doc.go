@@ -4,10 +4,32 @@
 // bind-mounted at one fixed path, a cgroup carrying the action's limits,
 // no_new_privs, limited capabilities and a seccomp profile.
 //
+// Creating a container costs far more than the 3 ms an action may wait
+// for its sandbox, so the runner prepares the container of the next
+// action ahead of the request: after each action it creates and starts a
+// new one for the same input root directory (a worker slot fills that
+// directory in place) and settings. The first process of a prepared
+// container is this binary again, run as a small init (Init dispatches to
+// it): it waits on a socket for the command, runs it with the stdout and
+// stderr it is sent, kills and reaps everything else in the container
+// when the command ends, and reports exit status and resource use. It is
+// non-dumpable, so the action cannot open its descriptors through /proc.
+// A request then costs a few cgroup file writes for its limits, one
+// message each way, and the fork and exec of the command. Requests that
+// find no prepared container (the first one in a directory, another
+// container-image, or a directory the worker replaced) get a container
+// created for them, as with Config.OneShot.
+//
 // Programs that use it must call Init first thing in main: libcontainer
 // starts each container by re-executing the running binary.
 //
 // The seccomp profile needs libseccomp: build with -tags seccomp (and
 // libseccomp-dev installed). Without the tag New refuses to start unless
 // the configuration turns seccomp off explicitly.
+//
+// Rootless: a runner started by an ordinary user maps its own uid as
+// sandbox root (libcontainer needs root mapped) and gives actions no
+// capabilities; files the worker's cache owns stay unmapped, so actions
+// cannot change them. Without delegated cgroups there are no limits, and
+// New logs that once.
 package container

@@ -68,6 +68,7 @@ func startFarm(t *testing.T, rootless bool) *farm {
 	must(t, os.Link(filepath.Join(f.cache, "input.txt"), filepath.Join(f.build, slotRoot, "input.txt")))
 
 	bin := buildRunner(t, f.dir)
+	cgroupParent := "/sandbarn-escape-" + strconv.Itoa(os.Getpid())
 	config := filepath.Join(home, "bb_runner.jsonnet")
 	socket := filepath.Join(home, "runner.sock")
 	must(t, os.WriteFile(config, []byte(fmt.Sprintf(`{
@@ -85,7 +86,7 @@ func startFarm(t *testing.T, rootless bool) *farm {
     prepareInputRoots: [%q],
   },
 }
-`, f.build, socket, filepath.Join(home, "state"), "/sandbarn-escape-"+strconv.Itoa(os.Getpid()), slotRoot)), 0o644))
+`, f.build, socket, filepath.Join(home, "state"), cgroupParent, slotRoot)), 0o644))
 	f.runner = exec.Command(bin, config)
 	if rootless {
 		// Everything but the cache and its hardlinked input belongs to
@@ -105,6 +106,15 @@ func startFarm(t *testing.T, rootless bool) *farm {
 	t.Cleanup(func() {
 		f.runner.Process.Signal(os.Interrupt)
 		f.runner.Wait()
+		// Empty cgroup directories left by the runner's actions.
+		dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", cgroupParent, "*"))
+		for _, d := range dirs {
+			os.Remove(d)
+		}
+		parents, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", cgroupParent))
+		for _, d := range parents {
+			os.Remove(d)
+		}
 	})
 	conn, err := grpc.NewClient("unix://"+socket, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	must(t, err)
