@@ -176,3 +176,27 @@ func TestPreparedContainerRunsSecondAction(t *testing.T) {
 		t.Errorf("%d actions ran in a prepared container, want 2 (all but the first)", n)
 	}
 }
+
+func TestReplacedInputRootFallsBackToNewContainer(t *testing.T) {
+	r, build := newTestRunner(t, func(c *Config) { c.OneShot, c.PrepareInputRoots = false, []string{"root"} })
+	r.background.Wait()
+	root := filepath.Join(build, "root")
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "fresh"), []byte("new tree\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		res := runScript(t, r, "cat fresh", nil, time.Minute)
+		if res.stdout != "new tree\n" {
+			t.Fatalf("run %d sees %q in the replaced input root (stderr %q)", i, res.stdout, res.stderr)
+		}
+	}
+	if n := r.PreparedRuns(); n != 0 {
+		t.Errorf("%d actions ran in a container bound to the old directory", n)
+	}
+}

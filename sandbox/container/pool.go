@@ -18,7 +18,10 @@ type poolKey struct {
 type pool struct {
 	mu      sync.Mutex
 	entries map[poolKey]*poolEntry
-	closed  bool
+	// replaced marks input roots the worker replaced rather than refilled
+	// in place: preparing for them again would only waste CPU.
+	replaced map[poolKey]bool
+	closed   bool
 }
 
 // poolEntry is a container being prepared; ready closes when pc or err
@@ -29,7 +32,18 @@ type poolEntry struct {
 	err   error
 }
 
-func newPool() *pool { return &pool{entries: map[poolKey]*poolEntry{}} }
+func newPool() *pool {
+	return &pool{entries: map[poolKey]*poolEntry{}, replaced: map[poolKey]bool{}}
+}
+
+// markReplaced stops preparing for key; it reports whether this is news.
+func (p *pool) markReplaced(key poolKey) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	news := !p.replaced[key]
+	p.replaced[key] = true
+	return news
+}
 
 // take removes the entry for key and waits for its preparation, which is
 // still quicker than creating a container from scratch. It returns nil
@@ -56,7 +70,7 @@ func (p *pool) take(key poolKey) *prepared {
 func (p *pool) reserve(key poolKey) *poolEntry {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.entries[key] != nil {
+	if p.closed || p.entries[key] != nil || p.replaced[key] {
 		return nil
 	}
 	e := &poolEntry{ready: make(chan struct{})}

@@ -176,6 +176,9 @@ func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest
 			// The worker replaced the directory the container has mounted.
 			r.inBackground(pc.destroy)
 			pc = nil
+			if r.pool.markReplaced(key) {
+				r.cfg.Logger.Warn("sandbox: the input root directory was replaced between actions, so containers cannot be prepared for it; fill it in place to make actions start faster", "path", a.inputRoot)
+			}
 		}
 	}
 	var resp *runnerpb.RunResponse
