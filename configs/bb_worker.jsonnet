@@ -12,6 +12,7 @@
   instanceNamePrefix: '',
   platform: {
     OSFamily: 'Linux',
+    ISA: 'x86-64',
     'container-image': 'none',
   },
   workerLabels: {

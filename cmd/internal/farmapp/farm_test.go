@@ -1,0 +1,77 @@
+package farmapp
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+	"github.com/sandbarn/sandbarn/cmd/internal/runnerapp"
+	"github.com/sandbarn/sandbarn/cmd/internal/workerapp"
+)
+
+func TestChildConfigsLoadStrictly(t *testing.T) {
+	dir := t.TempDir()
+	o := Options{DataDir: dir, Sandbox: "container", Concurrency: 3}
+	if err := o.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	var r runnerapp.Config
+	var w workerapp.Config
+	for _, c := range []struct {
+		name string
+		in   any
+		out  any
+	}{{"runner.jsonnet", o.runnerConfig(), &r}, {"worker.jsonnet", o.workerConfig(), &w}} {
+		p := filepath.Join(dir, c.name)
+		if err := writeConfig(p, c.in); err != nil {
+			t.Fatal(err)
+		}
+		if err := configfile.Load(p, c.out); err != nil {
+			t.Fatalf("%s does not load back: %v", c.name, err)
+		}
+	}
+	if r.BuildDirectory != w.BuildDirectory || r.GRPCListenPath != w.RunnerSocket {
+		t.Fatalf("runner and worker disagree: %+v vs %+v", r, w)
+	}
+	if len(r.Container.PrepareInputRoots) != 3 || r.Container.PrepareInputRoots[2] != "2/root" {
+		t.Fatalf("prepared roots %v", r.Container.PrepareInputRoots)
+	}
+}
+
+func TestNormalizeRejectsUnknownSandbox(t *testing.T) {
+	o := Options{DataDir: t.TempDir(), Sandbox: "chroot"}
+	if err := o.normalize(); err == nil {
+		t.Fatal("unknown sandbox accepted")
+	}
+}
+
+func TestCheckReachable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: as another user a mode 0700 parent is not traversable at all")
+	}
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	closed := filepath.Join(base, "closed")
+	data := filepath.Join(closed, "data")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(closed, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	err := checkReachable(data)
+	if err == nil || !strings.Contains(err.Error(), closed) {
+		t.Fatalf("error %v does not name the closed parent %s", err, closed)
+	}
+	os.Chmod(closed, 0o755)
+	if err := checkReachable(data); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(data); info.Mode().Perm()&0o001 == 0 {
+		t.Fatalf("data directory left at mode %v", info.Mode().Perm())
+	}
+}
