@@ -51,7 +51,12 @@ func TestCheckReachable(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: as another user a mode 0700 parent is not traversable at all")
 	}
-	base := t.TempDir()
+	// Not t.TempDir: its parent directory is mode 0700.
+	base, err := os.MkdirTemp("", "farm-reachable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(base)
 	if err := os.Chmod(base, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +68,7 @@ func TestCheckReachable(t *testing.T) {
 	if err := os.Chmod(closed, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	err := checkReachable(data)
+	err = checkReachable(data)
 	if err == nil || !strings.Contains(err.Error(), closed) {
 		t.Fatalf("error %v does not name the closed parent %s", err, closed)
 	}
