@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -114,6 +115,9 @@ func (d *dirTarWriter) writeEntry(rel, full string, info fs.FileInfo) error {
 	}
 	// Names of the build machine's users mean nothing in the image.
 	hdr.Uname, hdr.Gname = "", ""
+	// Reading the tree changes access times; keeping them (or ctimes) in
+	// PAX records would give every read a new digest.
+	hdr.AccessTime, hdr.ChangeTime = time.Time{}, time.Time{}
 	hdr.Format = tar.FormatPAX
 	if st, ok := info.Sys().(*syscall.Stat_t); ok && mode.IsRegular() && st.Nlink > 1 {
 		key := inodeKey{uint64(st.Dev), st.Ino}
