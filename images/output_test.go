@@ -106,3 +106,23 @@ func TestSelect(t *testing.T) {
 		t.Error("Select accepted an unknown name")
 	}
 }
+
+func TestOverrideBases(t *testing.T) {
+	defs, err := OverrideBases(Definitions(), []string{"bb_runner-debian8=example.com/deb8:v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs {
+		if d.Name == "bb_runner-debian8" && d.Base != "example.com/deb8:v1" {
+			t.Errorf("base of %s = %s", d.Name, d.Base)
+		}
+	}
+	if Definitions()[3].Base != RBEDebian8 {
+		t.Error("OverrideBases changed the caller's definitions")
+	}
+	for _, bad := range []string{"bb_runner-debian8", "nosuch=x"} {
+		if _, err := OverrideBases(Definitions(), []string{bad}); err == nil {
+			t.Errorf("OverrideBases accepted %q", bad)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -26,6 +27,29 @@ func Select(defs []Definition, only []string) ([]Definition, error) {
 			return nil, fmt.Errorf("no image definition named %q", n)
 		}
 		out = append(out, d)
+	}
+	return out, nil
+}
+
+// OverrideBases replaces the bases of the named definitions, given as
+// "NAME=REF" pairs: sites that build their own Debian 8 or Ubuntu 16.04
+// trees (images/recipes) put the runner on those instead of Google's.
+func OverrideBases(defs []Definition, overrides []string) ([]Definition, error) {
+	out := append([]Definition(nil), defs...)
+	for _, o := range overrides {
+		n, ref, ok := strings.Cut(o, "=")
+		if !ok {
+			return nil, fmt.Errorf("base override %q is not NAME=REF", o)
+		}
+		found := false
+		for i := range out {
+			if out[i].Name == n {
+				out[i].Base, found = ref, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("base override %q: no image definition named %q", o, n)
+		}
 	}
 	return out, nil
 }

@@ -6,7 +6,7 @@
 //
 //	go run ./images/cmd/buildimages -layout bin/images [-tarball bin/images.tar]
 //	    [-push] [-repository REGISTRY/PREFIX] [-tag TAG]
-//	    [-base-layout DIR] [-only bb_worker,bb_runner-ubuntu16-04] [-tags seccomp]
+//	    [-base-layout DIR] [-base NAME=REF,...] [-only bb_worker,bb_runner-ubuntu16-04] [-tags seccomp]
 package main
 
 import (
@@ -28,6 +28,7 @@ func main() {
 	repository := flag.String("repository", "sandbarn", "registry and path prefix the images are named under")
 	tag := flag.String("tag", "latest", "tag of every image")
 	baseLayout := flag.String("base-layout", "", "OCI layout holding the base images (instead of pulling them)")
+	baseOverrides := flag.String("base", "", "comma-separated NAME=REF base replacements, e.g. bb_runner-debian8=sandbarn/rbe-debian8:latest")
 	only := flag.String("only", "", "comma-separated image names to build (default: all)")
 	tags := flag.String("tags", "", "comma-separated Go build tags")
 	workDir := flag.String("work-dir", filepath.Join(os.TempDir(), "sandbarn-images"), "where compiled binaries are kept")
@@ -38,8 +39,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	defs, err := images.Select(images.Definitions(), splitList(*only))
+	defs, err := images.OverrideBases(images.Definitions(), splitList(*baseOverrides))
 	if err != nil {
+		log.Fatal("buildimages: ", err)
+	}
+	if defs, err = images.Select(defs, splitList(*only)); err != nil {
 		log.Fatal("buildimages: ", err)
 	}
 	root, err := os.Getwd()
