@@ -1,0 +1,67 @@
+package rootfs
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// evictLocked retires least recently used trees that no process uses
+// until the store fits its limit, and returns their directories (moved
+// under tmp/) for deleteAll to remove outside the lock.
+func (s *Store) evictLocked() []string {
+	if s.cfg.SizeLimitBytes <= 0 {
+		return nil
+	}
+	var victims []string
+	busy := map[*entry]bool{}
+	for s.total > s.cfg.SizeLimitBytes {
+		var oldest *entry
+		for _, e := range s.entries {
+			if e.refs == 0 && !busy[e] && (oldest == nil || e.lastUsed.Before(oldest.lastUsed)) {
+				oldest = e
+			}
+		}
+		if oldest == nil {
+			break
+		}
+		dir, err := s.retireLocked(oldest)
+		if err != nil {
+			busy[oldest] = true // another process uses it
+			continue
+		}
+		s.cfg.Logger.Info("image store: evicting least recently used image", "digest", oldest.meta.Digest, "names", oldest.meta.Names, "size", mb(oldest.meta.SizeBytes))
+		victims = append(victims, dir)
+	}
+	return victims
+}
+
+// retireLocked moves a tree out of trees/ under an exclusive lock, so no
+// process can start using it, and forgets it.
+func (s *Store) retireLocked(e *entry) (string, error) {
+	lock, err := lockExclusive(e.dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			s.dropLocked(e) // already gone
+		}
+		return "", err
+	}
+	defer lock.Close()
+	dest, err := os.MkdirTemp(s.temp, tempPrefix())
+	if err != nil {
+		return "", err
+	}
+	dest = filepath.Join(dest, "old")
+	if err := os.Rename(e.dir, dest); err != nil {
+		return "", err
+	}
+	s.dropLocked(e)
+	return filepath.Dir(dest), nil
+}
+
+func (s *Store) deleteAll(dirs []string) {
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			s.cfg.Logger.Warn("image store: removing evicted tree", "dir", d, "error", err)
+		}
+	}
+}

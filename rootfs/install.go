@@ -1,0 +1,139 @@
+package rootfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/sandbarn/sandbarn/rootfs/unpack"
+	"github.com/sandbarn/sandbarn/sandbox/container"
+)
+
+// install unpacks img into a temporary directory and renames it into
+// place complete with its meta.json: only that rename makes it a tree.
+func (s *Store) install(ctx context.Context, img v1.Image, digest string, names []string, p *progress) (err error) {
+	m := meta{Digest: digest, Names: names, Created: s.cfg.Now()}
+	if d, err := img.Digest(); err == nil && d.String() != digest {
+		m.Aliases = []string{d.String()}
+	}
+	if err := p.setLayers(img); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(s.temp, tempPrefix())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	root := filepath.Join(tmp, "rootfs")
+	if err := s.unpackInto(ctx, img, root, p); err != nil {
+		return err
+	}
+	if m.SizeBytes, err = diskUsage(tmp); err != nil {
+		return err
+	}
+	if err := writeMeta(tmp, m); err != nil {
+		return err
+	}
+	final := filepath.Join(s.trees, hexOf(digest))
+	if err := os.Rename(tmp, final); err != nil {
+		if !errors.Is(err, syscall.EEXIST) && !errors.Is(err, syscall.ENOTEMPTY) {
+			return err
+		}
+		// Another process finished the same image first; use theirs.
+		os.RemoveAll(tmp)
+	}
+	s.mu.Lock()
+	err = s.loadLocked()
+	victims := s.evictLocked()
+	s.mu.Unlock()
+	s.deleteAll(victims)
+	p.finished(digest, m.SizeBytes)
+	return err
+}
+
+func (s *Store) unpackInto(ctx context.Context, img v1.Image, root string, p *progress) error {
+	if err := s.mkdirOwned(root); err != nil {
+		return err
+	}
+	stop := p.every(s.cfg.ProgressInterval)
+	defer stop()
+	opts := unpack.Options{Chown: *s.cfg.Chown, FirstHostUID: s.cfg.FirstHostUID, UIDCount: s.cfg.UIDCount, Progress: p.unpacked}
+	if err := unpack.Image(ctx, img, root, opts); err != nil {
+		return err
+	}
+	// The sandbox mounts over these; creating them now keeps the
+	// read-only tree from needing changes at container creation.
+	for _, dir := range []string{"proc", "dev", "sys", "tmp", container.InputRootPath[1:]} {
+		if err := s.mountPoint(root, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mountPoint creates dir (relative) and its parents where missing,
+// leaving whatever the image put there. Only this process writes the
+// temporary tree, so a symbolic link seen here stays one.
+func (s *Store) mountPoint(root, dir string) error {
+	cur := root
+	for _, c := range strings.Split(dir, "/") {
+		cur = filepath.Join(cur, c)
+		info, err := os.Lstat(cur)
+		if errors.Is(err, os.ErrNotExist) {
+			if err := s.mkdirOwned(cur); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !info.IsDir() {
+			return nil // the image's own choice; the sandbox copes or says why
+		}
+	}
+	return nil
+}
+
+// mkdirOwned creates a 0755 directory owned by sandbox root.
+func (s *Store) mkdirOwned(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	if *s.cfg.Chown {
+		return os.Lchown(dir, int(s.cfg.FirstHostUID), int(s.cfg.FirstHostUID))
+	}
+	return nil
+}
+
+// diskUsage is the space a tree takes, counting hard-linked files once.
+func diskUsage(dir string) (int64, error) {
+	seen := map[uint64]bool{}
+	var total int64
+	err := filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok || seen[st.Ino] {
+			return nil
+		}
+		seen[st.Ino] = true
+		total += st.Blocks * 512
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("measuring %s: %w", dir, err)
+	}
+	return total, nil
+}
