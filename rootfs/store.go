@@ -196,9 +196,11 @@ func (s *Store) lookupLocked(ref name.Reference) *entry {
 
 func (s *Store) release(e *entry) {
 	s.mu.Lock()
+	// A tree was in use until now: that is its last use.
+	now := s.cfg.Now()
+	e.lastUsed = now
 	if e.refs--; e.refs == 0 && e.lock != nil {
 		// The mtime of meta.json carries the LRU order across restarts.
-		now := s.cfg.Now()
 		os.Chtimes(e.lock.Name(), now, now)
 		e.lock.Close()
 		e.lock = nil
