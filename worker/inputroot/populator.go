@@ -68,7 +68,11 @@ func (p *Populator) Populate(ctx context.Context, instance string, fn remoteexec
 	if err := p.createTree(r, rootDigest, r.root, nil, dst, &jobs); err != nil {
 		return err
 	}
-	if err := p.linkFiles(ctx, jobs, missing); err != nil {
+	failed, err := p.fetchSmallFiles(ctx, jobs, missing)
+	if err != nil {
+		return err
+	}
+	if err := p.linkFiles(ctx, jobs, failed, missing); err != nil {
 		return err
 	}
 	return missing.err()
@@ -109,11 +113,41 @@ func (p *Populator) createTree(r *symlinkResolver, rootDigest digest.Digest, dir
 	return nil
 }
 
-// linkFiles links the files in parallel. NotFound is recorded as a missing
-// blob so that one run reports every missing file; other errors stop.
-func (p *Populator) linkFiles(ctx context.Context, jobs []fileJob, missing *missingBlobs) error {
+// fetchSmallFiles downloads the small files the cache lacks in batches
+// before linking, so that a cold cache costs a few round trips rather than
+// one per file. Missing blobs are recorded; any other per-file error stops
+// population. It returns the files not to link.
+func (p *Populator) fetchSmallFiles(ctx context.Context, jobs []fileJob, missing *missingBlobs) (map[filecache.Blob]error, error) {
+	blobs := make([]filecache.Blob, len(jobs))
+	for i, j := range jobs {
+		blobs[i] = filecache.Blob{Digest: j.d, Executable: j.executable}
+	}
+	failed, err := p.cache.Fetch(ctx, p.cas, blobs, p.concurrency)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range blobs {
+		ferr, ok := failed[b]
+		if !ok {
+			continue
+		}
+		if status.Code(ferr) != codes.NotFound {
+			return nil, fmt.Errorf("fetch input file %s: %w", b.Digest, ferr)
+		}
+		missing.add(b.Digest)
+	}
+	return failed, nil
+}
+
+// linkFiles links the files in parallel, skipping those whose fetch failed.
+// NotFound is recorded as a missing blob so that one run reports every
+// missing file; other errors stop.
+func (p *Populator) linkFiles(ctx context.Context, jobs []fileJob, failed map[filecache.Blob]error, missing *missingBlobs) error {
 	return forEach(ctx, p.concurrency, len(jobs), func(ctx context.Context, i int) error {
 		j := jobs[i]
+		if _, ok := failed[filecache.Blob{Digest: j.d, Executable: j.executable}]; ok {
+			return nil
+		}
 		err := p.cache.Link(ctx, p.cas, j.d, j.executable, j.dst)
 		if status.Code(err) == codes.NotFound {
 			missing.add(j.d)

@@ -8,10 +8,11 @@ import (
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // fetchTree reads every Directory of the tree, one level at a time with the
-// reads of a level in parallel, each distinct digest once. Directories that
+// reads of a level batched, each distinct digest once. Directories that
 // the CAS lacks are recorded as missing rather than failing the walk.
 func (p *Populator) fetchTree(ctx context.Context, root digest.Digest) (map[string]*remoteexecution.Directory, *missingBlobs, error) {
 	dirs := map[string]*remoteexecution.Directory{}
@@ -19,23 +20,7 @@ func (p *Populator) fetchTree(ctx context.Context, root digest.Digest) (map[stri
 	level := []digest.Digest{root}
 	queued := map[string]bool{root.Key(): true}
 	for len(level) > 0 {
-		fetched := make([]*remoteexecution.Directory, len(level))
-		err := forEach(ctx, p.concurrency, len(level), func(ctx context.Context, i int) error {
-			dir := &remoteexecution.Directory{}
-			err := storage.GetProto(ctx, p.cas, level[i], maxDirectorySize, dir)
-			if status.Code(err) == codes.NotFound {
-				missing.add(level[i])
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := validateDirectory(dir); err != nil {
-				return status.Errorf(codes.InvalidArgument, "input directory %s: %v", level[i], status.Convert(err).Message())
-			}
-			fetched[i] = dir
-			return nil
-		})
+		fetched, err := p.fetchLevel(ctx, level, missing)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -59,4 +44,41 @@ func (p *Populator) fetchTree(ctx context.Context, root digest.Digest) (map[stri
 		level = next
 	}
 	return dirs, missing, nil
+}
+
+// fetchLevel reads the directories of one level in a batch read and
+// returns them in the order of level, nil where the CAS lacks one.
+func (p *Populator) fetchLevel(ctx context.Context, level []digest.Digest, missing *missingBlobs) ([]*remoteexecution.Directory, error) {
+	index := make(map[digest.Digest]int, len(level))
+	for i, d := range level {
+		if d.Size > maxDirectorySize {
+			return nil, status.Errorf(codes.InvalidArgument, "input directory %s is larger than the limit of %d bytes", d, maxDirectorySize)
+		}
+		index[d] = i
+	}
+	fetched := make([]*remoteexecution.Directory, len(level))
+	err := storage.GetBatch(ctx, p.cas, level, p.concurrency, func(d digest.Digest, data []byte, err error) error {
+		if status.Code(err) == codes.NotFound {
+			missing.add(d)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		dir := &remoteexecution.Directory{}
+		if err := proto.Unmarshal(data, dir); err != nil {
+			return status.Errorf(codes.InvalidArgument, "input directory %s is not a valid Directory: %v", d, err)
+		}
+		if err := validateDirectory(dir); err != nil {
+			return status.Errorf(codes.InvalidArgument, "input directory %s: %v", d, status.Convert(err).Message())
+		}
+		i, ok := index[d]
+		if !ok {
+			return status.Errorf(codes.Internal, "batch read returned directory %s, which was not asked for", d)
+		}
+		// Each index is written by one call only, so no lock is needed.
+		fetched[i] = dir
+		return nil
+	})
+	return fetched, err
 }
