@@ -52,11 +52,11 @@ func (s *Store) install(ctx context.Context, img v1.Image, digest string, names 
 		// Another process finished the same image first; use theirs.
 		os.RemoveAll(tmp)
 	}
+	// No eviction here: the new tree is not in use until its waiters
+	// take it, and they evict once they hold it.
 	s.mu.Lock()
 	err = s.loadLocked()
-	victims := s.evictLocked()
 	s.mu.Unlock()
-	s.deleteAll(victims)
 	p.finished(digest, m.SizeBytes)
 	return err
 }

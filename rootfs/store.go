@@ -139,6 +139,7 @@ func (s *Store) Acquire(ctx context.Context, value string) (*Tree, error) {
 	// times.
 	for attempt := 0; attempt < 3; attempt++ {
 		if t := s.acquireStored(ref); t != nil {
+			s.evict()
 			return t, nil
 		}
 		err := s.flights.do(ctx, "ref "+ref.Name(), func(ctx context.Context) error {
@@ -205,6 +206,13 @@ func (s *Store) release(e *entry) {
 		e.lock.Close()
 		e.lock = nil
 	}
+	s.mu.Unlock()
+	s.evict()
+}
+
+// evict brings the store under its limit if it can.
+func (s *Store) evict() {
+	s.mu.Lock()
 	victims := s.evictLocked()
 	s.mu.Unlock()
 	s.deleteAll(victims)

@@ -203,7 +203,7 @@ func TestUnavailableImagesFailWithReason(t *testing.T) {
 	s := openStore(t, rootfs.Config{})
 
 	for value, reason := range map[string]string{
-		"docker://" + reg.Host + "/test/missing:latest":                               "not found",
+		"docker://" + reg.Host + "/test/missing:latest":                                 "not found",
 		"docker://" + strings.TrimPrefix(denied.URL, "http://") + "/test/secret:latest": "unauthorized",
 		"docker://" + closedHost + "/test/busybox:latest":                               "network",
 		"docker://" + reg.Host + "/test/evil:latest":                                    `unusable image: layer 0: entry "etc/evil": goes through symbolic link "etc"`,
