@@ -9,5 +9,6 @@
 //     image are cached below CacheDir and shared by every test and package
 //     (a file lock makes concurrent builders wait for one another).
 //
-// The shell scripts beside this file do the same by hand.
+// images/recipes/busybox.sh and bookworm.sh do the same by hand, writing
+// OCI layouts that `sandbarn image import` and registries accept.
 package testimages
