@@ -34,6 +34,10 @@ func (s *Store) install(ctx context.Context, img v1.Image, digest string, names 
 			os.RemoveAll(tmp)
 		}
 	}()
+	// MkdirTemp makes it 0700; the sandbox's uids must reach the tree.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
 	root := filepath.Join(tmp, "rootfs")
 	if err := s.unpackInto(ctx, img, root, p); err != nil {
 		return err

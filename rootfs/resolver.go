@@ -20,6 +20,9 @@ func Resolver(store *Store, fallback container.RootfsResolver, hold time.Duratio
 	h := &holder{store: store, hold: hold, now: now, held: map[string]*heldTree{}}
 	return func(ctx context.Context, image string) (container.Rootfs, error) {
 		if IsDefault(image) {
+			h.mu.Lock()
+			h.expireLocked()
+			h.mu.Unlock()
 			return fallback(ctx, "")
 		}
 		t, err := h.get(ctx, image)

@@ -1,0 +1,44 @@
+package rootfs_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/sandbarn/sandbarn/rootfs"
+	rt "github.com/sandbarn/sandbarn/rootfs/registrytest"
+	"github.com/sandbarn/sandbarn/sandbox/container"
+)
+
+func TestResolverHoldsImagesItHandedOut(t *testing.T) {
+	reg := rt.New()
+	defer reg.Close()
+	push(t, reg, "test/a:latest", fileImage(t, "a", 10))
+	image := "docker://" + reg.Host + "/test/a:latest"
+	store := openStore(t, rootfs.Config{})
+	now := time.Unix(1000, 0)
+	fallbackCalls := 0
+	fallback := func(ctx context.Context, image string) (container.Rootfs, error) {
+		fallbackCalls++
+		return container.Rootfs{Path: "/default"}, nil
+	}
+	resolve := rootfs.Resolver(store, fallback, time.Minute, func() time.Time { return now })
+
+	if r, err := resolve(context.Background(), ""); err != nil || r.Path != "/default" || fallbackCalls != 1 {
+		t.Fatalf("default: %v, %v", r, err)
+	}
+	r, err := resolve(context.Background(), image)
+	if err != nil || r.Path == "" {
+		t.Fatalf("image: %v, %v", r, err)
+	}
+	if err := store.Remove(image); code(err) != codes.FailedPrecondition {
+		t.Errorf("removing an image the resolver holds: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	resolve(context.Background(), "")
+	if err := store.Remove(image); err != nil {
+		t.Errorf("removing after the hold expired: %v", err)
+	}
+}
