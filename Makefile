@@ -9,7 +9,7 @@ PROGRAMS := sandbarn bb_storage bb_scheduler bb_worker bb_runner
 TAGS ?= $(shell pkg-config --exists libseccomp 2>/dev/null && echo seccomp)
 GOFLAGS_TAGS := -tags "$(TAGS)"
 
-.PHONY: all build run test test-race bench proto vet clean
+.PHONY: all build run test bench proto images clean
 
 all: build
 
@@ -35,6 +35,13 @@ bench: build
 
 proto:
 	sh proto/gen.sh
+
+# OCI images of the programs, built without Docker. Runner images sit on
+# Google's RBE bases: they need registry access or BASE_LAYOUT=DIR (an OCI
+# layout holding them); without either set IMAGES=bb_storage,bb_scheduler,bb_worker.
+images:
+	$(GO) run ./images/cmd/buildimages -layout $(BIN)/images -tarball $(BIN)/images.tar \
+		-tags "$(TAGS)" $(if $(BASE_LAYOUT),-base-layout $(BASE_LAYOUT)) $(if $(IMAGES),-only $(IMAGES))
 
 clean:
 	rm -rf $(BIN)
