@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/sandbarn/sandbarn/storage"
@@ -46,10 +47,21 @@ func (c *Cache) Fetch(ctx context.Context, cas storage.BlobAccess, blobs []Blob,
 	if len(claims) == 0 {
 		return nil, nil
 	}
+	// Creating a file costs far more than receiving 4 KiB of it, so the
+	// files are written by their own pool of goroutines, not one batch
+	// response at a time. The pool's bound also bounds buffered data.
+	var writers sync.WaitGroup
+	sem := make(chan struct{}, max(concurrency, 1))
 	err := storage.GetBatch(ctx, cas, digests, concurrency, func(d digest.Digest, data []byte, err error) error {
-		c.store(d, data, err, claims[d])
+		sem <- struct{}{}
+		writers.Add(1)
+		go func() {
+			defer func() { <-sem; writers.Done() }()
+			c.store(d, data, err, claims[d])
+		}()
 		return nil
 	})
+	writers.Wait()
 	for _, cls := range claims {
 		for _, cl := range cls {
 			// A blob the batch never reached fails with the batch's

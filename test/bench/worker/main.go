@@ -4,7 +4,7 @@
 // in-memory store behind the real gRPC services on a loopback TCP port, so
 // cold figures include gRPC batch reads.
 //
-// Usage: go run ./test/bench/worker [-files 10000] [-size 4096] [-runs 3]
+// Usage: go run ./test/bench/worker [-files 10000] [-size 4096] [-runs 3] [-dir /dev/shm]
 package main
 
 import (
@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -37,15 +38,37 @@ func main() {
 	perDir := flag.Int("per-dir", 100, "files per directory")
 	runs := flag.Int("runs", 3, "runs per case; the median is printed")
 	concurrency := flag.Int("concurrency", 32, "parallel downloads and links")
+	dir := flag.String("dir", "", "directory for the file cache and input roots (default: the system's temporary directory); /dev/shm separates gRPC from disk costs")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
-	if err := run(*files, *size, *perDir, *runs, *concurrency); err != nil {
-		log.Fatal(err)
+	if *cpuProfile != "" {
+		stop, err := startProfile(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer stop()
+	}
+	if err := run(*dir, *files, *size, *perDir, *runs, *concurrency); err != nil {
+		log.Print(err)
+		os.Exit(1)
 	}
 }
 
-func run(files, size, perDir, runs, concurrency int) error {
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func run(dir string, files, size, perDir, runs, concurrency int) error {
 	ctx := context.Background()
-	work, err := os.MkdirTemp("", "sandbarn-bench-worker")
+	work, err := os.MkdirTemp(dir, "sandbarn-bench-worker")
 	if err != nil {
 		return err
 	}
