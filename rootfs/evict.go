@@ -60,8 +60,23 @@ func (s *Store) retireLocked(e *entry) (string, error) {
 
 func (s *Store) deleteAll(dirs []string) {
 	for _, d := range dirs {
-		if err := os.RemoveAll(d); err != nil {
+		if err := forceRemove(d); err != nil {
 			s.cfg.Logger.Warn("image store: removing evicted tree", "dir", d, "error", err)
 		}
 	}
+}
+
+// forceRemove deletes a tree even where the image made directories
+// read-only, which stops a non-root process (a rootless runner).
+func forceRemove(dir string) error {
+	if err := os.RemoveAll(dir); err == nil {
+		return nil
+	}
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(p, 0o700)
+		}
+		return nil
+	})
+	return os.RemoveAll(dir)
 }

@@ -31,7 +31,7 @@ func (s *Store) install(ctx context.Context, img v1.Image, digest string, names 
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			forceRemove(tmp)
 		}
 	}()
 	// MkdirTemp makes it 0700; the sandbox's uids must reach the tree.
@@ -54,7 +54,7 @@ func (s *Store) install(ctx context.Context, img v1.Image, digest string, names 
 			return err
 		}
 		// Another process finished the same image first; use theirs.
-		os.RemoveAll(tmp)
+		forceRemove(tmp)
 	}
 	// No eviction here: the new tree is not in use until its waiters
 	// take it, and they evict once they hold it.

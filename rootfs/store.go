@@ -111,7 +111,7 @@ func (s *Store) cleanTemp() error {
 		if pidAlive(d.Name()) {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(s.temp, d.Name())); err != nil {
+		if err := forceRemove(filepath.Join(s.temp, d.Name())); err != nil {
 			return fmt.Errorf("image store: %w", err)
 		}
 	}

@@ -46,6 +46,16 @@ func opts() unpack.Options {
 func unpackInto(t *testing.T, img v1.Image) (string, error) {
 	t.Helper()
 	dir := t.TempDir()
+	// Images may hold read-only directories, which only root could
+	// otherwise clean up.
+	t.Cleanup(func() {
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				os.Chmod(p, 0o755)
+			}
+			return nil
+		})
+	})
 	return dir, unpack.Image(context.Background(), img, dir, opts())
 }
 
