@@ -10,4 +10,9 @@
 // concurrent requests for one file wait for a single download. A file only
 // appears under its final name once its content was verified, so after a
 // crash or restart the directory can be reloaded as is.
+//
+// Link fetches one file at a time and suits large files (streamed through
+// ByteStream); Fetch downloads many small files in batches through
+// storage.GetBatch ahead of linking, with the same deduplication and
+// verification.
 package filecache
