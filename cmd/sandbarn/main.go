@@ -6,6 +6,7 @@
 //	sandbarn farm [--data-dir DIR] [--listen ADDR] [--admin-listen ADDR] [--concurrency N] [--sandbox container|process]
 //	sandbarn worker CONFIG.jsonnet
 //	sandbarn runner CONFIG.jsonnet
+//	sandbarn image pull|import|ls|rm ... (the image store, default var/images)
 package main
 
 import (
@@ -13,12 +14,14 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
 	"github.com/sandbarn/sandbarn/cmd/internal/farmapp"
+	"github.com/sandbarn/sandbarn/cmd/internal/imagecmd"
 	"github.com/sandbarn/sandbarn/cmd/internal/runnerapp"
 	"github.com/sandbarn/sandbarn/cmd/internal/workerapp"
 	"github.com/sandbarn/sandbarn/sandbox/container"
@@ -42,6 +45,8 @@ func main() {
 		if err = loadConfig(args, &cfg); err == nil {
 			err = workerapp.Run(ctx, &cfg)
 		}
+	case "image":
+		err = imagecmd.Run(ctx, args, os.Stdout, slog.Default())
 	case "runner":
 		var cfg runnerapp.Config
 		if err = loadConfig(args, &cfg); err == nil {
@@ -62,7 +67,7 @@ func farm(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:8980", "address for REAPI clients")
 	fs.StringVar(&o.AdminListen, "admin-listen", "127.0.0.1:8981", "address of the admin API and metrics (empty: off)")
 	fs.IntVar(&o.Concurrency, "concurrency", 0, "worker slots (0: one per CPU)")
-	fs.StringVar(&o.Sandbox, "sandbox", defaultSandbox(), "how actions run: container or process")
+	fs.StringVar(&o.Sandbox, "sandbox", "container", "how actions run: container or process")
 	fs.Int64Var(&o.CASSizeBytes, "cas-size", 20<<30, "CAS size limit in bytes")
 	fs.Int64Var(&o.FileCacheSizeBytes, "file-cache-size", 10<<30, "worker file cache size limit in bytes")
 	fs.Parse(args)
@@ -71,12 +76,6 @@ func farm(ctx context.Context, args []string) error {
 		return err
 	}
 	return farmapp.Run(ctx, o, self)
-}
-
-// defaultSandbox is the container sandbox where the farm can create one:
-// as root, or as a user who may create user namespaces (rootless).
-func defaultSandbox() string {
-	return "container"
 }
 
 func loadConfig(args []string, out any) error {
@@ -90,6 +89,7 @@ func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   sandbarn farm [--data-dir DIR] [--listen ADDR] [--admin-listen ADDR] [--concurrency N] [--sandbox container|process]
   sandbarn worker CONFIG.jsonnet
-  sandbarn runner CONFIG.jsonnet`)
+  sandbarn runner CONFIG.jsonnet
+`+imagecmd.Usage)
 	os.Exit(2)
 }

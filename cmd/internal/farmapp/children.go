@@ -30,6 +30,9 @@ func (o *Options) runnerConfig() runnerapp.Config {
 			// A farm built without libseccomp still runs; the runner
 			// logs that the profile is off.
 			DisableSeccomp: !container.SeccompSupported(),
+			// container-image values come from this store: imported with
+			// `sandbarn image`, or pulled (loopback registries over HTTP).
+			Images: &runnerapp.ImagesConfig{Directory: o.path("images"), SizeLimitBytes: o.ImageStoreSizeBytes},
 		},
 	}
 }

@@ -26,6 +26,7 @@ type Options struct {
 	CASSizeBytes         int64
 	ActionCacheSizeBytes int64
 	FileCacheSizeBytes   int64
+	ImageStoreSizeBytes  int64
 }
 
 // normalize fills in defaults and makes paths absolute, since the child
@@ -57,6 +58,7 @@ func (o *Options) normalize() error {
 		{&o.CASSizeBytes, 20 << 30},
 		{&o.ActionCacheSizeBytes, 1 << 30},
 		{&o.FileCacheSizeBytes, 10 << 30},
+		{&o.ImageStoreSizeBytes, 20 << 30},
 	}
 	for _, d := range defaults {
 		if *d.v <= 0 {

@@ -3,6 +3,11 @@ package runnerapp
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+	"github.com/sandbarn/sandbarn/rootfs"
 
 	"github.com/sandbarn/sandbarn/sandbox/container"
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
@@ -32,6 +37,22 @@ type ContainerConfig struct {
 	PrepareInputRoots []string `json:"prepareInputRoots,omitempty"`
 	OneShot           bool     `json:"oneShot,omitempty"`
 	NoPivotRoot       bool     `json:"noPivotRoot,omitempty"`
+	// Images configures root filesystems from container-image; without
+	// it actions naming an image are refused.
+	Images *ImagesConfig `json:"images,omitempty"`
+}
+
+// ImagesConfig is the image store the container-image property draws
+// from (see rootfs.Config).
+type ImagesConfig struct {
+	Directory          string              `json:"directory"`
+	SizeLimitBytes     int64               `json:"sizeLimitBytes,omitempty"`
+	LocalDirectories   map[string]string   `json:"localDirectories,omitempty"`
+	Mirrors            map[string][]string `json:"mirrors,omitempty"`
+	InsecureRegistries []string            `json:"insecureRegistries,omitempty"`
+	// Hold keeps an image from eviction this long after its last use; it
+	// must exceed the longest action timeout. Default 2h.
+	Hold configfile.Duration `json:"hold,omitempty"`
 }
 
 // LimitsConfig writes limits the way platform properties do: cpu "2" or
@@ -74,6 +95,10 @@ func newContainerRunner(buildDir string, c *ContainerConfig) (*container.Runner,
 	if err != nil {
 		return nil, fmt.Errorf("container.maximumLimits: %w", err)
 	}
+	resolver, err := c.rootfsResolver()
+	if err != nil {
+		return nil, err
+	}
 	if c.DisableSeccomp {
 		slog.Warn("bb_runner: seccomp is disabled: actions may use every system call the kernel allows in a user namespace")
 	}
@@ -97,6 +122,39 @@ func newContainerRunner(buildDir string, c *ContainerConfig) (*container.Runner,
 		PrepareInputRoots:        c.PrepareInputRoots,
 		OneShot:                  c.OneShot,
 		NoPivotRoot:              c.NoPivotRoot,
+		Rootfs:                   resolver,
 		Logger:                   slog.Default(),
 	})
+}
+
+// defaultImageHold outlasts the scheduler's default maximum timeout.
+const defaultImageHold = 2 * time.Hour
+
+// rootfsResolver returns the image store's resolver, or nil (the sandbox's
+// host rootfs, refusing images) when no store is configured.
+func (c *ContainerConfig) rootfsResolver() (container.RootfsResolver, error) {
+	if c.Images == nil {
+		return nil, nil
+	}
+	store, err := rootfs.Open(rootfs.Config{
+		Directory:          c.Images.Directory,
+		SizeLimitBytes:     c.Images.SizeLimitBytes,
+		LocalDirectories:   c.Images.LocalDirectories,
+		Mirrors:            c.Images.Mirrors,
+		InsecureRegistries: c.Images.InsecureRegistries,
+		FirstHostUID:       c.FirstHostUID,
+		UIDCount:           c.UIDCount,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("container.images: %w", err)
+	}
+	hold := time.Duration(c.Images.Hold)
+	if hold == 0 {
+		hold = defaultImageHold
+	}
+	stateDir := c.StateDirectory
+	if stateDir == "" {
+		stateDir = "/run/sandbarn"
+	}
+	return rootfs.Resolver(store, container.HostRootfs(filepath.Join(stateDir, "hostroot")), hold, time.Now), nil
 }
