@@ -48,7 +48,7 @@ func buildProgram(t *testing.T, name, dir string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := filepath.Join(dir, name)
-	cmd := exec.CommandContext(ctx, goTool(t), "build", "-o", out, "./cmd/"+name)
+	cmd := exec.CommandContext(ctx, goTool(t), "build", "-tags", buildTags, "-o", out, "./cmd/"+name)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		skipOrFail(t, "cmd/%s does not build: %v\n%s", name, err, b)

@@ -16,6 +16,11 @@ func tempDir(t *testing.T, pattern string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The farm's container sandbox reaches input roots below it as an
+	// unprivileged uid, which needs search permission on every parent.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
