@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,6 +36,10 @@ type prepared struct {
 }
 
 type fileID struct{ dev, ino uint64 }
+
+// errPreparedUnusable: the prepared container cannot take this request,
+// which should get a container of its own.
+var errPreparedUnusable = errors.New("prepared container unusable")
 
 func statID(path string) (fileID, error) {
 	var st unix.Stat_t
@@ -105,7 +110,9 @@ func (pc *prepared) destroy() {
 func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
 	if r.cgroups.limitsEnforced {
 		if err := pc.cgroup.setLimits(pc.limits, a.settings.limits); err != nil {
-			return nil, status.Errorf(codes.Internal, "setting sandbox limits: %v", err)
+			// A memory limit below what the waiting init already uses
+			// cannot be set; a container created with it can start.
+			return nil, fmt.Errorf("%w: setting limits: %v", errPreparedUnusable, err)
 		}
 		pc.limits = a.settings.limits
 		pc.cgroup.resetPeaks()

@@ -184,10 +184,13 @@ func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest
 	var resp *runnerpb.RunResponse
 	var err error
 	if pc != nil {
-		r.preparedRuns.Add(1)
 		resp, err = r.runPrepared(ctx, pc, a, req, user, stdout, stderr)
 		r.inBackground(pc.destroy)
-	} else {
+		if err == nil {
+			r.preparedRuns.Add(1)
+		}
+	}
+	if pc == nil || errors.Is(err, errPreparedUnusable) {
 		resp, err = r.runContainer(ctx, a, req, user, stdout, stderr)
 	}
 	r.fillPool(a)
