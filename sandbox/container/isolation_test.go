@@ -200,3 +200,10 @@ func TestReplacedInputRootFallsBackToNewContainer(t *testing.T) {
 		t.Errorf("%d actions ran in a container bound to the old directory", n)
 	}
 }
+
+func TestNoCoreFiles(t *testing.T) {
+	r, _ := newTestRunner(t, nil)
+	if res := runScript(t, r, "ulimit -c; ulimit -Hc", nil, time.Minute); res.stdout != "0\n0\n" {
+		t.Errorf("core file limits %q, want 0 soft and hard", res.stdout)
+	}
+}

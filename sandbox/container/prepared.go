@@ -120,7 +120,9 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 	ireq := initRequest{
 		Args: req.Arguments, Env: environment(req.EnvironmentVariables),
 		Dir: filepath.Join(InputRootPath, req.WorkingDirectory), UID: user.uid, GID: user.gid,
-		Rlimits: []initRlimit{{Resource: unix.RLIMIT_CORE}},
+	}
+	for _, l := range actionRlimits {
+		ireq.Rlimits = append(ireq.Rlimits, initRlimit{Resource: l.Type, Soft: l.Soft, Hard: l.Hard})
 	}
 	start := time.Now()
 	if err := sendInitMessage(pc.sock, ireq, stdout, stderr); err != nil {

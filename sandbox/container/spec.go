@@ -47,6 +47,7 @@ func (r *Runner) containerConfig(a action) *configs.Config {
 		MaskPaths:       maskedPaths,
 		ReadonlyPaths:   readonlyPaths,
 		Cgroups:         r.cgroupConfig(a),
+		Rlimits:         actionRlimits,
 	}
 	if !a.settings.hostNetwork {
 		c.Namespaces = append(c.Namespaces, configs.Namespace{Type: configs.NEWNET})
@@ -57,6 +58,10 @@ func (r *Runner) containerConfig(a action) *configs.Config {
 	}
 	return c
 }
+
+// actionRlimits are the resource limits every action starts with: no core
+// files, which would land among the action's outputs.
+var actionRlimits = []configs.Rlimit{{Type: unix.RLIMIT_CORE, Hard: 0, Soft: 0}}
 
 // Paths container runtimes hide or freeze because they expose the host.
 var (
