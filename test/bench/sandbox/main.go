@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime/pprof"
 	"sort"
 	"syscall"
@@ -37,6 +38,7 @@ func main() {
 	gap := flag.Duration("gap", 100*time.Millisecond, "pause between actions (time the worker spends on inputs and outputs)")
 	seccomp := flag.Bool("seccomp", true, "apply the seccomp profile (needs -tags seccomp)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the runner side to this file")
+	only := flag.String("only", "", "run only the variants whose names match this regular expression (the fork/exec baseline always runs)")
 	flag.Parse()
 	if os.Geteuid() != 0 {
 		log.Fatal("the sandbox benchmark needs root")
@@ -61,7 +63,11 @@ func main() {
 	if err := os.Mkdir(filepath.Join(build, "root"), 0o777); err != nil {
 		log.Fatal(err)
 	}
-	t := &table{w: tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight), n: *n, gap: *gap}
+	filter, err := regexp.Compile(*only)
+	if err != nil {
+		log.Fatal(err)
+	}
+	t := &table{w: tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight), n: *n, gap: *gap, only: filter}
 	fmt.Fprintln(t.w, "variant\tactions\tp50\tp90\toverhead p50\toverhead p90\tCPU/action\t")
 	t.add("fork/exec /bin/true", func() error { return exec.Command("/bin/true").Run() })
 	for _, oneShot := range []bool{true, false} {
@@ -106,12 +112,16 @@ type table struct {
 	n        int
 	gap      time.Duration
 	baseline [2]time.Duration
+	only     *regexp.Regexp
 }
 
 // add runs f n times (after a few warm-up runs) and prints latency
 // percentiles, overhead over the baseline, and the CPU this process and
 // its children used per run.
 func (t *table) add(name string, f func() error) {
+	if t.baseline[0] != 0 && !t.only.MatchString(name) {
+		return
+	}
 	for range 3 {
 		if err := f(); err != nil {
 			log.Printf("%s: skipped: %v", name, err)
