@@ -17,12 +17,23 @@ const (
 	RuleRunner = "runner"
 )
 
+// DefaultCaseInsensitiveProperties are the properties whose values name
+// things with no meaningful case: the operating system family and the
+// instruction set.
+var DefaultCaseInsensitiveProperties = []string{"OSFamily", "ISA"}
+
 // Config holds the scheduler's tunables. Zero values are replaced by the
 // defaults in DefaultConfig.
 type Config struct {
 	// PropertyRules maps a platform property name to RuleExact,
 	// RuleMinimum or RuleRunner. Names not listed use RuleExact.
 	PropertyRules map[string]string
+	// CaseInsensitiveProperties names the properties whose values match
+	// regardless of case, for both the exact and the routing key: clients
+	// disagree on spelling (BuildStream sends OSFamily=linux, Bazel's RBE
+	// configurations Linux). Nil means DefaultCaseInsensitiveProperties;
+	// an empty non-nil list makes every value case-sensitive.
+	CaseInsensitiveProperties []string
 	// DefaultExecutionTimeout is given to actions without a timeout.
 	DefaultExecutionTimeout time.Duration
 	// MaximumExecutionTimeout rejects actions asking for more.
@@ -62,6 +73,9 @@ type Config struct {
 	PriorityMaximum int32
 	// MaximumMessageSize bounds the Action and Command read from the CAS.
 	MaximumMessageSize int64
+
+	// foldCase is CaseInsensitiveProperties as a set, built by withDefaults.
+	foldCase map[string]bool
 }
 
 // DefaultConfig returns the values used for unset fields.
@@ -113,6 +127,13 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaximumMessageSize == 0 {
 		c.MaximumMessageSize = d.MaximumMessageSize
 	}
+	if c.CaseInsensitiveProperties == nil {
+		c.CaseInsensitiveProperties = DefaultCaseInsensitiveProperties
+	}
+	c.foldCase = make(map[string]bool, len(c.CaseInsensitiveProperties))
+	for _, name := range c.CaseInsensitiveProperties {
+		c.foldCase[name] = true
+	}
 	for name, rule := range c.PropertyRules {
 		switch rule {
 		case RuleExact, RuleMinimum, RuleRunner:
@@ -141,4 +162,10 @@ func (c Config) rule(name string) string {
 		return r
 	}
 	return RuleExact
+}
+
+// caseInsensitive reports whether the values of a property match
+// regardless of case.
+func (c Config) caseInsensitive(name string) bool {
+	return c.foldCase[name]
 }

@@ -10,8 +10,11 @@ import (
 )
 
 // property is one name/value pair of a platform, with its matching rule.
+// The value of a case-insensitive property is kept in lower case, so that
+// spellings differing in case share one platform queue.
 type property struct {
 	name, value, rule string
+	foldCase          bool
 }
 
 // routingProperties returns the properties of an action's platform that
@@ -23,7 +26,11 @@ func (c Config) routingProperties(p *remoteexecution.Platform) ([]property, stri
 		if rule == RuleRunner {
 			continue
 		}
-		props = append(props, property{name: pp.Name, value: pp.Value, rule: rule})
+		p := property{name: pp.Name, value: pp.Value, rule: rule, foldCase: c.caseInsensitive(pp.Name)}
+		if p.foldCase {
+			p.value = strings.ToLower(p.value)
+		}
+		props = append(props, p)
 	}
 	sort.Slice(props, func(i, j int) bool {
 		if props[i].name != props[j].name {
@@ -91,7 +98,7 @@ func (wp workerPlatform) satisfies(p property) bool {
 				return true
 			}
 		default:
-			if v == p.value {
+			if v == p.value || p.foldCase && strings.EqualFold(v, p.value) {
 				return true
 			}
 		}

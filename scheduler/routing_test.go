@@ -1,10 +1,12 @@
 package scheduler
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"google.golang.org/grpc/codes"
 )
 
 func TestParseQuantity(t *testing.T) {
@@ -127,4 +129,50 @@ func TestRandomIDsAreDistinct(t *testing.T) {
 		}
 		seen[id] = true
 	}
+}
+
+// BuildStream spells the platform OSFamily=linux and Bazel's RBE
+// configurations Linux; both must reach a worker advertising either.
+func TestCaseInsensitivePropertiesMatchAnySpelling(t *testing.T) {
+	e := newEnv(t, testConfig())
+	w := e.worker("w1", "", map[string]string{"OSFamily": "Linux", "ISA": "x86-64"})
+	w.sync(idleState())
+	lower := e.upload(actionOpts{actionPlatform: map[string]string{"OSFamily": "linux", "ISA": "X86-64"}})
+	upper := e.upload(actionOpts{actionPlatform: map[string]string{"OSFamily": "Linux", "ISA": "x86-64"}, timeout: time.Minute})
+	e.pastGrace()
+	w.sync(idleState())
+	first := e.execute("a", "", lower, 0)
+	second := e.execute("a", "", upper, 0)
+	if first.queue != second.queue {
+		t.Error("spellings differing in case got separate platform queues")
+	}
+	if ex := assigned(w.sync(idleState())); ex == nil {
+		t.Fatal("worker advertising Linux did not get the linux action")
+	}
+}
+
+func TestCaseSensitiveWhenConfiguredSo(t *testing.T) {
+	cfg := testConfig()
+	cfg.CaseInsensitiveProperties = []string{}
+	e := newEnv(t, cfg)
+	w := e.worker("w1", "", map[string]string{"OSFamily": "Linux"})
+	w.sync(idleState())
+	e.pastGrace()
+	w.sync(idleState())
+	d := e.upload(actionOpts{actionPlatform: map[string]string{"OSFamily": "linux"}})
+	st := e.executeErr(codes.FailedPrecondition, executeRequest("", d, 0))
+	if !strings.Contains(st.Message(), "OSFamily") {
+		t.Fatalf("error %q does not name the unmatched property", st.Message())
+	}
+}
+
+// Other properties stay case-sensitive by default.
+func TestOtherPropertiesStayCaseSensitive(t *testing.T) {
+	e := newEnv(t, testConfig())
+	w := e.worker("w1", "", map[string]string{"pool": "Big"})
+	w.sync(idleState())
+	e.pastGrace()
+	w.sync(idleState())
+	d := e.upload(actionOpts{actionPlatform: map[string]string{"pool": "big"}})
+	e.executeErr(codes.FailedPrecondition, executeRequest("", d, 0))
 }
