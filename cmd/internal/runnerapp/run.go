@@ -35,6 +35,10 @@ func Run(ctx context.Context, cfg *Config) error {
 	}
 	log.Printf("bb_runner: %s sandbox serving on %s", cfg.Sandbox, cfg.GRPCListenPath)
 	err = runnerserver.Serve(ctx, lis, runner, time.Duration(cfg.ShutdownGracePeriod))
+	// The container sandbox holds prepared containers and their cgroups.
+	if c, ok := runner.(interface{ Close() }); ok {
+		c.Close()
+	}
 	log.Print("bb_runner: stopped")
 	return err
 }
