@@ -314,12 +314,18 @@ func platformOf(action *remoteexecution.Action, cmd *remoteexecution.Command) *r
 func createOutputParents(root string, cmd *remoteexecution.Command) error {
 	workDir := filepath.Join(root, cmd.WorkingDirectory)
 	if err := mkdirAll(root, workDir); err != nil {
-		return err
+		return status.Errorf(codes.InvalidArgument, "working directory %q: %s", cmd.WorkingDirectory, status.Convert(err).Message())
 	}
 	paths := append(append(append([]string(nil), cmd.OutputPaths...), cmd.OutputFiles...), cmd.OutputDirectories...)
 	for _, p := range paths {
-		if err := mkdirAll(root, filepath.Dir(filepath.Join(workDir, p))); err != nil {
-			return err
+		full := filepath.Join(workDir, p)
+		if full == root {
+			// "." from the root, or ".." back up to it: the whole input
+			// root is the output and has no parent to create.
+			continue
+		}
+		if err := mkdirAll(root, filepath.Dir(full)); err != nil {
+			return status.Errorf(codes.InvalidArgument, "output path %q: %s", p, status.Convert(err).Message())
 		}
 	}
 	return nil
@@ -328,7 +334,7 @@ func createOutputParents(root string, cmd *remoteexecution.Command) error {
 func mkdirAll(root, dir string) error {
 	rel, err := filepath.Rel(root, dir)
 	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == "../" {
-		return status.Errorf(codes.InvalidArgument, "path %q leaves the input root", dir)
+		return status.Errorf(codes.InvalidArgument, "it leaves the input root")
 	}
 	if rel == "." {
 		return nil

@@ -20,19 +20,19 @@ func Collect(blobs *BlobSet, inputRoot string, cmd *remoteexecution.Command, res
 	workDir := filepath.Join(inputRoot, cmd.WorkingDirectory)
 	if len(cmd.OutputPaths) > 0 {
 		for _, p := range cmd.OutputPaths {
-			if err := collectPath(blobs, inputRoot, workDir, p, kindAny, result); err != nil {
+			if err := collectPath(blobs, inputRoot, workDir, p, kindAny, cmd.OutputDirectoryFormat, result); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
 	for _, p := range cmd.OutputFiles {
-		if err := collectPath(blobs, inputRoot, workDir, p, kindFile, result); err != nil {
+		if err := collectPath(blobs, inputRoot, workDir, p, kindFile, cmd.OutputDirectoryFormat, result); err != nil {
 			return err
 		}
 	}
 	for _, p := range cmd.OutputDirectories {
-		if err := collectPath(blobs, inputRoot, workDir, p, kindDirectory, result); err != nil {
+		if err := collectPath(blobs, inputRoot, workDir, p, kindDirectory, cmd.OutputDirectoryFormat, result); err != nil {
 			return err
 		}
 	}
@@ -48,7 +48,7 @@ const (
 	kindDirectory
 )
 
-func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKind, result *remoteexecution.ActionResult) error {
+func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKind, format remoteexecution.Command_OutputDirectoryFormat, result *remoteexecution.ActionResult) error {
 	full := filepath.Join(workDir, path)
 	if rel, err := filepath.Rel(inputRoot, full); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 		return status.Errorf(codes.InvalidArgument, "output path %q leaves the input root", path)
@@ -78,11 +78,15 @@ func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKin
 		if kind == kindFile {
 			return status.Errorf(codes.InvalidArgument, "output file %q is a directory", path)
 		}
-		treeDigest, err := addTree(blobs, full)
+		digests, err := addTree(blobs, full, format != remoteexecution.Command_TREE_ONLY)
 		if err != nil {
 			return err
 		}
-		result.OutputDirectories = append(result.OutputDirectories, &remoteexecution.OutputDirectory{Path: path, TreeDigest: treeDigest.Proto()})
+		out := &remoteexecution.OutputDirectory{Path: path, TreeDigest: digests.tree.Proto()}
+		if digests.root != nil {
+			out.RootDirectoryDigest = digests.root.Proto()
+		}
+		result.OutputDirectories = append(result.OutputDirectories, out)
 	default:
 		return status.Errorf(codes.InvalidArgument, "output %q is neither a file, a directory nor a symlink", path)
 	}
