@@ -11,10 +11,15 @@
 //     take every action from the cache.
 //   - TestRemoteExecution: `sandbarn farm` as --remote_executor; outputs
 //     must equal a local build, a passing and a failing test report
-//     correctly, and a clean rebuild is all remote cache hits.
+//     correctly, a test over its 64 MiB memory-limit is killed and its log
+//     says so, and a clean rebuild is all remote cache hits. Every action
+//     runs in the farm's container sandbox.
 //   - TestRemoteExecutionSurvivesKills: kill -9 of the runner and of the
 //     worker while an action runs; the farm restarts them and the build
 //     still succeeds.
+//   - TestTwoImages: two targets whose exec_properties name two images
+//     served by an in-process registry (busybox, Debian bookworm); each
+//     action's /etc/os-release shows it ran on its own image.
 //
 // Without bazel on PATH the tests skip, except when CI=true, where that is a
 // failure. A program that does not build yet makes its test skip the same

@@ -11,6 +11,8 @@ import (
 const (
 	passingTest = "//tests:pass_test"
 	failingTest = "//failing:fail_test"
+	// memoryTest allocates more than its memory-limit exec property.
+	memoryTest = "//failing:memory_test"
 	// failureMarker is what the failing test prints before it fails.
 	failureMarker = "SANDBARN_E2E_EXPECTED_FAILURE: this test fails on purpose"
 	// bazelTestsFailed is Bazel's exit code for a build whose tests failed.
@@ -38,6 +40,7 @@ func TestRemoteExecution(t *testing.T) {
 		{"build", func(t *testing.T) { remoteBuild(t, remote, flags, base) }},
 		{"passing test", func(t *testing.T) { passingRemoteTest(t, remote, flags, base) }},
 		{"failing test", func(t *testing.T) { failingRemoteTest(t, remote, flags) }},
+		{"memory limit", func(t *testing.T) { memoryLimitedTest(t, remote, flags) }},
 		{"same as local build", func(t *testing.T) { sameAsLocal(t, bazelBin, ws, base, remote, flags) }},
 		{"clean rebuild from cache", func(t *testing.T) { cleanRebuildFromCache(t, remote, flags, base) }},
 		{"ctrl-c stops the farm", func(t *testing.T) { interruptStopsFarm(t, f) }},
@@ -82,6 +85,23 @@ func failingRemoteTest(t *testing.T, bz *bazel, flags []string) {
 		if !strings.Contains(log, want) {
 			t.Errorf("the failing test's log lacks %q:\n%s", want, log)
 		}
+	}
+}
+
+// memoryLimitedTest runs a test whose exec_properties limit its memory to
+// 64 MiB and which allocates more: the sandbox kills it, and the log the
+// client gets says that the memory limit, with its value, was exceeded.
+func memoryLimitedTest(t *testing.T, bz *bazel, flags []string) {
+	r := bz.run("test", append(flags, memoryTest)...)
+	if r.exitCode != bazelTestsFailed {
+		t.Fatalf("bazel test %s: exit code %d, want %d (tests failed); output:\n%s", memoryTest, r.exitCode, bazelTestsFailed, tail(r.output))
+	}
+	log := readTestLog(t, bz, flags, "failing/memory_test")
+	if strings.Contains(log, "SANDBARN_E2E_MEMORY_NOT_LIMITED") {
+		t.Fatalf("the test held 256 MiB despite its 64 MiB limit:\n%s", log)
+	}
+	if !strings.Contains(log, "exceeded its memory limit of 64 MiB") {
+		t.Errorf("the log lacks the memory-limit message:\n%s", log)
 	}
 }
 
