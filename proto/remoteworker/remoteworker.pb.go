@@ -329,6 +329,64 @@ func (*DesiredState_Idle) isDesiredState_WorkerState() {}
 
 func (*DesiredState_Executing_) isDesiredState_WorkerState() {}
 
+// Sandbarn extension: where the worker writes an action's live output.
+// The scheduler puts it in DesiredState.Executing.auxiliary_metadata as an
+// Any; workers that do not know it ignore it. Each field is a ByteStream
+// write resource name on the scheduler's worker endpoint, created with
+// build.bazel.remote.logstream.v1 semantics; clients read the matching
+// read names from ExecuteOperationMetadata.
+type LogStreamWriteNames struct {
+	state                   protoimpl.MessageState `protogen:"open.v1"`
+	StdoutWriteResourceName string                 `protobuf:"bytes,1,opt,name=stdout_write_resource_name,json=stdoutWriteResourceName,proto3" json:"stdout_write_resource_name,omitempty"`
+	StderrWriteResourceName string                 `protobuf:"bytes,2,opt,name=stderr_write_resource_name,json=stderrWriteResourceName,proto3" json:"stderr_write_resource_name,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
+}
+
+func (x *LogStreamWriteNames) Reset() {
+	*x = LogStreamWriteNames{}
+	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LogStreamWriteNames) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LogStreamWriteNames) ProtoMessage() {}
+
+func (x *LogStreamWriteNames) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LogStreamWriteNames.ProtoReflect.Descriptor instead.
+func (*LogStreamWriteNames) Descriptor() ([]byte, []int) {
+	return file_proto_remoteworker_remoteworker_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *LogStreamWriteNames) GetStdoutWriteResourceName() string {
+	if x != nil {
+		return x.StdoutWriteResourceName
+	}
+	return ""
+}
+
+func (x *LogStreamWriteNames) GetStderrWriteResourceName() string {
+	if x != nil {
+		return x.StderrWriteResourceName
+	}
+	return ""
+}
+
 type CurrentState_Executing struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	ActionDigest *v2.Digest             `protobuf:"bytes,1,opt,name=action_digest,json=actionDigest,proto3" json:"action_digest,omitempty"`
@@ -346,7 +404,7 @@ type CurrentState_Executing struct {
 
 func (x *CurrentState_Executing) Reset() {
 	*x = CurrentState_Executing{}
-	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[5]
+	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -358,7 +416,7 @@ func (x *CurrentState_Executing) String() string {
 func (*CurrentState_Executing) ProtoMessage() {}
 
 func (x *CurrentState_Executing) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[5]
+	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +540,7 @@ type DesiredState_Executing struct {
 
 func (x *DesiredState_Executing) Reset() {
 	*x = DesiredState_Executing{}
-	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[6]
+	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -494,7 +552,7 @@ func (x *DesiredState_Executing) String() string {
 func (*DesiredState_Executing) ProtoMessage() {}
 
 func (x *DesiredState_Executing) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[6]
+	mi := &file_proto_remoteworker_remoteworker_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -604,7 +662,10 @@ const file_proto_remoteworker_remoteworker_proto_rawDesc = "" +
 	"\x14W3cTraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0e\n" +
-	"\fworker_state2x\n" +
+	"\fworker_state\"\x8f\x01\n" +
+	"\x13LogStreamWriteNames\x12;\n" +
+	"\x1astdout_write_resource_name\x18\x01 \x01(\tR\x17stdoutWriteResourceName\x12;\n" +
+	"\x1astderr_write_resource_name\x18\x02 \x01(\tR\x17stderrWriteResourceName2x\n" +
 	"\x0eOperationQueue\x12f\n" +
 	"\vSynchronize\x12*.buildbarn.remoteworker.SynchronizeRequest\x1a+.buildbarn.remoteworker.SynchronizeResponseB1Z/github.com/sandbarn/sandbarn/proto/remoteworkerb\x06proto3"
 
@@ -620,47 +681,48 @@ func file_proto_remoteworker_remoteworker_proto_rawDescGZIP() []byte {
 	return file_proto_remoteworker_remoteworker_proto_rawDescData
 }
 
-var file_proto_remoteworker_remoteworker_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_proto_remoteworker_remoteworker_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_proto_remoteworker_remoteworker_proto_goTypes = []any{
 	(*SynchronizeRequest)(nil),     // 0: buildbarn.remoteworker.SynchronizeRequest
 	(*CurrentState)(nil),           // 1: buildbarn.remoteworker.CurrentState
 	(*SynchronizeResponse)(nil),    // 2: buildbarn.remoteworker.SynchronizeResponse
 	(*DesiredState)(nil),           // 3: buildbarn.remoteworker.DesiredState
-	nil,                            // 4: buildbarn.remoteworker.SynchronizeRequest.WorkerIdEntry
-	(*CurrentState_Executing)(nil), // 5: buildbarn.remoteworker.CurrentState.Executing
-	(*DesiredState_Executing)(nil), // 6: buildbarn.remoteworker.DesiredState.Executing
-	nil,                            // 7: buildbarn.remoteworker.DesiredState.Executing.W3cTraceContextEntry
-	(*v2.Platform)(nil),            // 8: build.bazel.remote.execution.v2.Platform
-	(*emptypb.Empty)(nil),          // 9: google.protobuf.Empty
-	(*timestamppb.Timestamp)(nil),  // 10: google.protobuf.Timestamp
-	(*v2.Digest)(nil),              // 11: build.bazel.remote.execution.v2.Digest
-	(*v2.ExecuteResponse)(nil),     // 12: build.bazel.remote.execution.v2.ExecuteResponse
-	(*v2.Action)(nil),              // 13: build.bazel.remote.execution.v2.Action
-	(*anypb.Any)(nil),              // 14: google.protobuf.Any
-	(v2.DigestFunction_Value)(0),   // 15: build.bazel.remote.execution.v2.DigestFunction.Value
+	(*LogStreamWriteNames)(nil),    // 4: buildbarn.remoteworker.LogStreamWriteNames
+	nil,                            // 5: buildbarn.remoteworker.SynchronizeRequest.WorkerIdEntry
+	(*CurrentState_Executing)(nil), // 6: buildbarn.remoteworker.CurrentState.Executing
+	(*DesiredState_Executing)(nil), // 7: buildbarn.remoteworker.DesiredState.Executing
+	nil,                            // 8: buildbarn.remoteworker.DesiredState.Executing.W3cTraceContextEntry
+	(*v2.Platform)(nil),            // 9: build.bazel.remote.execution.v2.Platform
+	(*emptypb.Empty)(nil),          // 10: google.protobuf.Empty
+	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(*v2.Digest)(nil),              // 12: build.bazel.remote.execution.v2.Digest
+	(*v2.ExecuteResponse)(nil),     // 13: build.bazel.remote.execution.v2.ExecuteResponse
+	(*v2.Action)(nil),              // 14: build.bazel.remote.execution.v2.Action
+	(*anypb.Any)(nil),              // 15: google.protobuf.Any
+	(v2.DigestFunction_Value)(0),   // 16: build.bazel.remote.execution.v2.DigestFunction.Value
 }
 var file_proto_remoteworker_remoteworker_proto_depIdxs = []int32{
-	4,  // 0: buildbarn.remoteworker.SynchronizeRequest.worker_id:type_name -> buildbarn.remoteworker.SynchronizeRequest.WorkerIdEntry
-	8,  // 1: buildbarn.remoteworker.SynchronizeRequest.platform:type_name -> build.bazel.remote.execution.v2.Platform
+	5,  // 0: buildbarn.remoteworker.SynchronizeRequest.worker_id:type_name -> buildbarn.remoteworker.SynchronizeRequest.WorkerIdEntry
+	9,  // 1: buildbarn.remoteworker.SynchronizeRequest.platform:type_name -> build.bazel.remote.execution.v2.Platform
 	1,  // 2: buildbarn.remoteworker.SynchronizeRequest.current_state:type_name -> buildbarn.remoteworker.CurrentState
-	9,  // 3: buildbarn.remoteworker.CurrentState.idle:type_name -> google.protobuf.Empty
-	5,  // 4: buildbarn.remoteworker.CurrentState.executing:type_name -> buildbarn.remoteworker.CurrentState.Executing
-	10, // 5: buildbarn.remoteworker.SynchronizeResponse.next_synchronization_at:type_name -> google.protobuf.Timestamp
+	10, // 3: buildbarn.remoteworker.CurrentState.idle:type_name -> google.protobuf.Empty
+	6,  // 4: buildbarn.remoteworker.CurrentState.executing:type_name -> buildbarn.remoteworker.CurrentState.Executing
+	11, // 5: buildbarn.remoteworker.SynchronizeResponse.next_synchronization_at:type_name -> google.protobuf.Timestamp
 	3,  // 6: buildbarn.remoteworker.SynchronizeResponse.desired_state:type_name -> buildbarn.remoteworker.DesiredState
-	9,  // 7: buildbarn.remoteworker.DesiredState.idle:type_name -> google.protobuf.Empty
-	6,  // 8: buildbarn.remoteworker.DesiredState.executing:type_name -> buildbarn.remoteworker.DesiredState.Executing
-	11, // 9: buildbarn.remoteworker.CurrentState.Executing.action_digest:type_name -> build.bazel.remote.execution.v2.Digest
-	9,  // 10: buildbarn.remoteworker.CurrentState.Executing.started:type_name -> google.protobuf.Empty
-	9,  // 11: buildbarn.remoteworker.CurrentState.Executing.fetching_inputs:type_name -> google.protobuf.Empty
-	9,  // 12: buildbarn.remoteworker.CurrentState.Executing.running:type_name -> google.protobuf.Empty
-	9,  // 13: buildbarn.remoteworker.CurrentState.Executing.uploading_outputs:type_name -> google.protobuf.Empty
-	12, // 14: buildbarn.remoteworker.CurrentState.Executing.completed:type_name -> build.bazel.remote.execution.v2.ExecuteResponse
-	11, // 15: buildbarn.remoteworker.DesiredState.Executing.action_digest:type_name -> build.bazel.remote.execution.v2.Digest
-	13, // 16: buildbarn.remoteworker.DesiredState.Executing.action:type_name -> build.bazel.remote.execution.v2.Action
-	10, // 17: buildbarn.remoteworker.DesiredState.Executing.queued_timestamp:type_name -> google.protobuf.Timestamp
-	14, // 18: buildbarn.remoteworker.DesiredState.Executing.auxiliary_metadata:type_name -> google.protobuf.Any
-	7,  // 19: buildbarn.remoteworker.DesiredState.Executing.w3c_trace_context:type_name -> buildbarn.remoteworker.DesiredState.Executing.W3cTraceContextEntry
-	15, // 20: buildbarn.remoteworker.DesiredState.Executing.digest_function:type_name -> build.bazel.remote.execution.v2.DigestFunction.Value
+	10, // 7: buildbarn.remoteworker.DesiredState.idle:type_name -> google.protobuf.Empty
+	7,  // 8: buildbarn.remoteworker.DesiredState.executing:type_name -> buildbarn.remoteworker.DesiredState.Executing
+	12, // 9: buildbarn.remoteworker.CurrentState.Executing.action_digest:type_name -> build.bazel.remote.execution.v2.Digest
+	10, // 10: buildbarn.remoteworker.CurrentState.Executing.started:type_name -> google.protobuf.Empty
+	10, // 11: buildbarn.remoteworker.CurrentState.Executing.fetching_inputs:type_name -> google.protobuf.Empty
+	10, // 12: buildbarn.remoteworker.CurrentState.Executing.running:type_name -> google.protobuf.Empty
+	10, // 13: buildbarn.remoteworker.CurrentState.Executing.uploading_outputs:type_name -> google.protobuf.Empty
+	13, // 14: buildbarn.remoteworker.CurrentState.Executing.completed:type_name -> build.bazel.remote.execution.v2.ExecuteResponse
+	12, // 15: buildbarn.remoteworker.DesiredState.Executing.action_digest:type_name -> build.bazel.remote.execution.v2.Digest
+	14, // 16: buildbarn.remoteworker.DesiredState.Executing.action:type_name -> build.bazel.remote.execution.v2.Action
+	11, // 17: buildbarn.remoteworker.DesiredState.Executing.queued_timestamp:type_name -> google.protobuf.Timestamp
+	15, // 18: buildbarn.remoteworker.DesiredState.Executing.auxiliary_metadata:type_name -> google.protobuf.Any
+	8,  // 19: buildbarn.remoteworker.DesiredState.Executing.w3c_trace_context:type_name -> buildbarn.remoteworker.DesiredState.Executing.W3cTraceContextEntry
+	16, // 20: buildbarn.remoteworker.DesiredState.Executing.digest_function:type_name -> build.bazel.remote.execution.v2.DigestFunction.Value
 	0,  // 21: buildbarn.remoteworker.OperationQueue.Synchronize:input_type -> buildbarn.remoteworker.SynchronizeRequest
 	2,  // 22: buildbarn.remoteworker.OperationQueue.Synchronize:output_type -> buildbarn.remoteworker.SynchronizeResponse
 	22, // [22:23] is the sub-list for method output_type
@@ -683,7 +745,7 @@ func file_proto_remoteworker_remoteworker_proto_init() {
 		(*DesiredState_Idle)(nil),
 		(*DesiredState_Executing_)(nil),
 	}
-	file_proto_remoteworker_remoteworker_proto_msgTypes[5].OneofWrappers = []any{
+	file_proto_remoteworker_remoteworker_proto_msgTypes[6].OneofWrappers = []any{
 		(*CurrentState_Executing_Started)(nil),
 		(*CurrentState_Executing_FetchingInputs)(nil),
 		(*CurrentState_Executing_Running)(nil),
@@ -696,7 +758,7 @@ func file_proto_remoteworker_remoteworker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_remoteworker_remoteworker_proto_rawDesc), len(file_proto_remoteworker_remoteworker_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
