@@ -2,6 +2,7 @@ package rootfs
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,7 +30,11 @@ func Resolver(store *Store, fallback container.RootfsResolver, hold time.Duratio
 		if err != nil {
 			return container.Rootfs{}, err
 		}
-		return container.Rootfs{Path: t.Path}, nil
+		ref := t.Reference
+		if !strings.HasPrefix(ref, "docker://") {
+			ref = "docker://" + ref
+		}
+		return container.Rootfs{Path: t.Path, Reference: ref}, nil
 	}
 }
 

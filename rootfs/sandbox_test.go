@@ -75,6 +75,8 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	}
 	defer runner.Close()
 
+	// ranOn is the image each run reported in its response.
+	var ranOn string
 	run := func(image string) (string, error) {
 		req := &runnerpb.RunRequest{
 			Arguments:            []string{"/bin/sh", "-c", "cat /etc/os-release; [ -e /bin/ls ] || echo no-ls"},
@@ -91,6 +93,7 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
+		ranOn = resp.GetEnvironment().GetContainerImage()
 		out, _ := os.ReadFile(filepath.Join(build, "stdout"))
 		if resp.ExitCode != 0 {
 			errOut, _ := os.ReadFile(filepath.Join(build, "stderr"))
@@ -105,12 +108,18 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	if !strings.Contains(out, "ID=busybox") {
 		t.Errorf("busybox image: os-release %q", out)
 	}
+	if ranOn != "docker://"+pinned.String() {
+		t.Errorf("busybox run reported image %q, want %q", ranOn, "docker://"+pinned.String())
+	}
 	host, err := run("none")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(host, "ID=busybox") {
 		t.Errorf("default rootfs shows the busybox image: %q", host)
+	}
+	if ranOn != "" {
+		t.Errorf("default rootfs run reported image %q", ranOn)
 	}
 	out, err = run("docker://" + second.String())
 	if err != nil {

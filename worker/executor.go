@@ -249,6 +249,11 @@ func (a *actionRun) execute(ctx context.Context, action *remoteexecution.Action)
 			md.AuxiliaryMetadata = append(md.AuxiliaryMetadata, any)
 		}
 	}
+	if resp.Environment != nil {
+		if any, err := anypb.New(resp.Environment); err == nil {
+			md.AuxiliaryMetadata = append(md.AuxiliaryMetadata, any)
+		}
+	}
 	for _, u := range resp.ResourceUsage {
 		// Skip Buildbarn-style copies of the typed usage already added.
 		if resp.Usage == nil || !u.MessageIs(resp.Usage) {

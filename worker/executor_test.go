@@ -59,7 +59,10 @@ func (r *execRunner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runner
 	cmd.Stdout, cmd.Stderr = stdout, stdout
 	start := time.Now()
 	err = cmd.Run()
-	resp := &runnerpb.RunResponse{Usage: &runnerpb.ResourceUsage{WallTime: durationpb.New(time.Since(start))}}
+	resp := &runnerpb.RunResponse{
+		Usage:       &runnerpb.ResourceUsage{WallTime: durationpb.New(time.Since(start))},
+		Environment: &runnerpb.ExecutionEnvironment{ContainerImage: testImage},
+	}
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
@@ -159,6 +162,9 @@ func (env *testEnv) execute(desired *remoteworker.DesiredState_Executing) (*remo
 
 func sh(script string) []string { return []string{"/bin/sh", "-c", script} }
 
+// testImage is what the test runner reports every action ran on.
+const testImage = "docker://registry.test/image@sha256:0123"
+
 func TestExecuteSuccessfulAction(t *testing.T) {
 	env := newTestEnv(t)
 	cmd := &remoteexecution.Command{
@@ -184,8 +190,13 @@ func TestExecuteSuccessfulAction(t *testing.T) {
 		t.Fatalf("stdout %q", env.read(r.StdoutDigest))
 	}
 	md := r.ExecutionMetadata
-	if md.Worker != "test-worker" || md.OutputUploadCompletedTimestamp == nil || md.ExecutionStartTimestamp == nil || md.WorkerCompletedTimestamp == nil || len(md.AuxiliaryMetadata) != 1 {
+	if md.Worker != "test-worker" || md.OutputUploadCompletedTimestamp == nil || md.ExecutionStartTimestamp == nil || md.WorkerCompletedTimestamp == nil || len(md.AuxiliaryMetadata) != 2 {
 		t.Fatalf("metadata %v", md)
+	}
+	// The runner's usage and the image the action ran on.
+	var ranOn runnerpb.ExecutionEnvironment
+	if err := md.AuxiliaryMetadata[1].UnmarshalTo(&ranOn); err != nil || ranOn.ContainerImage != testImage {
+		t.Fatalf("auxiliary metadata %v: %v", md.AuxiliaryMetadata, err)
 	}
 	if len(stages) != 3 {
 		t.Fatalf("stages %v", stages)

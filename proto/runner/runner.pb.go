@@ -215,12 +215,11 @@ type RunResponse struct {
 	Usage *ResourceUsage `protobuf:"bytes,1000,opt,name=usage,proto3" json:"usage,omitempty"`
 	// Sandbarn: the command was stopped because its timeout passed.
 	TimedOut bool `protobuf:"varint,1001,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
-	// Sandbarn: the root filesystem the action ran on, as an image reference
-	// pinned by digest (e.g. "docker://registry/repo@sha256:..."); empty for
-	// the runner's default rootfs.
-	ContainerImage string `protobuf:"bytes,1002,opt,name=container_image,json=containerImage,proto3" json:"container_image,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Sandbarn: what the action ran on; workers copy it into the result's
+	// auxiliary metadata.
+	Environment   *ExecutionEnvironment `protobuf:"bytes,1002,opt,name=environment,proto3" json:"environment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RunResponse) Reset() {
@@ -281,7 +280,55 @@ func (x *RunResponse) GetTimedOut() bool {
 	return false
 }
 
-func (x *RunResponse) GetContainerImage() string {
+func (x *RunResponse) GetEnvironment() *ExecutionEnvironment {
+	if x != nil {
+		return x.Environment
+	}
+	return nil
+}
+
+// ExecutionEnvironment describes the sandbox an action ran in.
+type ExecutionEnvironment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The root filesystem, as an image reference pinned by digest (e.g.
+	// "docker://registry/repo@sha256:..."); empty for the runner's default
+	// rootfs.
+	ContainerImage string `protobuf:"bytes,1,opt,name=container_image,json=containerImage,proto3" json:"container_image,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ExecutionEnvironment) Reset() {
+	*x = ExecutionEnvironment{}
+	mi := &file_proto_runner_runner_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExecutionEnvironment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExecutionEnvironment) ProtoMessage() {}
+
+func (x *ExecutionEnvironment) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_runner_runner_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExecutionEnvironment.ProtoReflect.Descriptor instead.
+func (*ExecutionEnvironment) Descriptor() ([]byte, []int) {
+	return file_proto_runner_runner_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExecutionEnvironment) GetContainerImage() string {
 	if x != nil {
 		return x.ContainerImage
 	}
@@ -310,7 +357,7 @@ type ResourceUsage struct {
 
 func (x *ResourceUsage) Reset() {
 	*x = ResourceUsage{}
-	mi := &file_proto_runner_runner_proto_msgTypes[3]
+	mi := &file_proto_runner_runner_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -322,7 +369,7 @@ func (x *ResourceUsage) String() string {
 func (*ResourceUsage) ProtoMessage() {}
 
 func (x *ResourceUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_proto_runner_runner_proto_msgTypes[3]
+	mi := &file_proto_runner_runner_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -335,7 +382,7 @@ func (x *ResourceUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceUsage.ProtoReflect.Descriptor instead.
 func (*ResourceUsage) Descriptor() ([]byte, []int) {
-	return file_proto_runner_runner_proto_rawDescGZIP(), []int{3}
+	return file_proto_runner_runner_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ResourceUsage) GetUserTime() *durationpb.Duration {
@@ -425,13 +472,15 @@ const file_proto_runner_runner_proto_rawDesc = "" +
 	"\rinstance_name\x18\xea\a \x01(\tR\finstanceName\x1aG\n" +
 	"\x19EnvironmentVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe7\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x88\x02\n" +
 	"\vRunResponse\x12\x1b\n" +
 	"\texit_code\x18\x01 \x01(\x03R\bexitCode\x12;\n" +
 	"\x0eresource_usage\x18\x02 \x03(\v2\x14.google.protobuf.AnyR\rresourceUsage\x126\n" +
 	"\x05usage\x18\xe8\a \x01(\v2\x1f.buildbarn.runner.ResourceUsageR\x05usage\x12\x1c\n" +
-	"\ttimed_out\x18\xe9\a \x01(\bR\btimedOut\x12(\n" +
-	"\x0fcontainer_image\x18\xea\a \x01(\tR\x0econtainerImage\"\xa2\x03\n" +
+	"\ttimed_out\x18\xe9\a \x01(\bR\btimedOut\x12I\n" +
+	"\venvironment\x18\xea\a \x01(\v2&.buildbarn.runner.ExecutionEnvironmentR\venvironment\"?\n" +
+	"\x14ExecutionEnvironment\x12'\n" +
+	"\x0fcontainer_image\x18\x01 \x01(\tR\x0econtainerImage\"\xa2\x03\n" +
 	"\rResourceUsage\x126\n" +
 	"\tuser_time\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\buserTime\x12:\n" +
 	"\vsystem_time\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +
@@ -461,36 +510,38 @@ func file_proto_runner_runner_proto_rawDescGZIP() []byte {
 	return file_proto_runner_runner_proto_rawDescData
 }
 
-var file_proto_runner_runner_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_proto_runner_runner_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_proto_runner_runner_proto_goTypes = []any{
 	(*CheckReadinessRequest)(nil), // 0: buildbarn.runner.CheckReadinessRequest
 	(*RunRequest)(nil),            // 1: buildbarn.runner.RunRequest
 	(*RunResponse)(nil),           // 2: buildbarn.runner.RunResponse
-	(*ResourceUsage)(nil),         // 3: buildbarn.runner.ResourceUsage
-	nil,                           // 4: buildbarn.runner.RunRequest.EnvironmentVariablesEntry
-	(*v2.Platform)(nil),           // 5: build.bazel.remote.execution.v2.Platform
-	(*durationpb.Duration)(nil),   // 6: google.protobuf.Duration
-	(*anypb.Any)(nil),             // 7: google.protobuf.Any
-	(*emptypb.Empty)(nil),         // 8: google.protobuf.Empty
+	(*ExecutionEnvironment)(nil),  // 3: buildbarn.runner.ExecutionEnvironment
+	(*ResourceUsage)(nil),         // 4: buildbarn.runner.ResourceUsage
+	nil,                           // 5: buildbarn.runner.RunRequest.EnvironmentVariablesEntry
+	(*v2.Platform)(nil),           // 6: build.bazel.remote.execution.v2.Platform
+	(*durationpb.Duration)(nil),   // 7: google.protobuf.Duration
+	(*anypb.Any)(nil),             // 8: google.protobuf.Any
+	(*emptypb.Empty)(nil),         // 9: google.protobuf.Empty
 }
 var file_proto_runner_runner_proto_depIdxs = []int32{
-	4,  // 0: buildbarn.runner.RunRequest.environment_variables:type_name -> buildbarn.runner.RunRequest.EnvironmentVariablesEntry
-	5,  // 1: buildbarn.runner.RunRequest.platform:type_name -> build.bazel.remote.execution.v2.Platform
-	6,  // 2: buildbarn.runner.RunRequest.timeout:type_name -> google.protobuf.Duration
-	7,  // 3: buildbarn.runner.RunResponse.resource_usage:type_name -> google.protobuf.Any
-	3,  // 4: buildbarn.runner.RunResponse.usage:type_name -> buildbarn.runner.ResourceUsage
-	6,  // 5: buildbarn.runner.ResourceUsage.user_time:type_name -> google.protobuf.Duration
-	6,  // 6: buildbarn.runner.ResourceUsage.system_time:type_name -> google.protobuf.Duration
-	6,  // 7: buildbarn.runner.ResourceUsage.wall_time:type_name -> google.protobuf.Duration
-	0,  // 8: buildbarn.runner.Runner.CheckReadiness:input_type -> buildbarn.runner.CheckReadinessRequest
-	1,  // 9: buildbarn.runner.Runner.Run:input_type -> buildbarn.runner.RunRequest
-	8,  // 10: buildbarn.runner.Runner.CheckReadiness:output_type -> google.protobuf.Empty
-	2,  // 11: buildbarn.runner.Runner.Run:output_type -> buildbarn.runner.RunResponse
-	10, // [10:12] is the sub-list for method output_type
-	8,  // [8:10] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	5,  // 0: buildbarn.runner.RunRequest.environment_variables:type_name -> buildbarn.runner.RunRequest.EnvironmentVariablesEntry
+	6,  // 1: buildbarn.runner.RunRequest.platform:type_name -> build.bazel.remote.execution.v2.Platform
+	7,  // 2: buildbarn.runner.RunRequest.timeout:type_name -> google.protobuf.Duration
+	8,  // 3: buildbarn.runner.RunResponse.resource_usage:type_name -> google.protobuf.Any
+	4,  // 4: buildbarn.runner.RunResponse.usage:type_name -> buildbarn.runner.ResourceUsage
+	3,  // 5: buildbarn.runner.RunResponse.environment:type_name -> buildbarn.runner.ExecutionEnvironment
+	7,  // 6: buildbarn.runner.ResourceUsage.user_time:type_name -> google.protobuf.Duration
+	7,  // 7: buildbarn.runner.ResourceUsage.system_time:type_name -> google.protobuf.Duration
+	7,  // 8: buildbarn.runner.ResourceUsage.wall_time:type_name -> google.protobuf.Duration
+	0,  // 9: buildbarn.runner.Runner.CheckReadiness:input_type -> buildbarn.runner.CheckReadinessRequest
+	1,  // 10: buildbarn.runner.Runner.Run:input_type -> buildbarn.runner.RunRequest
+	9,  // 11: buildbarn.runner.Runner.CheckReadiness:output_type -> google.protobuf.Empty
+	2,  // 12: buildbarn.runner.Runner.Run:output_type -> buildbarn.runner.RunResponse
+	11, // [11:13] is the sub-list for method output_type
+	9,  // [9:11] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_proto_runner_runner_proto_init() }
@@ -504,7 +555,7 @@ func file_proto_runner_runner_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_runner_runner_proto_rawDesc), len(file_proto_runner_runner_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

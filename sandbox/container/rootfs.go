@@ -16,6 +16,9 @@ import (
 type Rootfs struct {
 	Path  string
 	Binds []Bind
+	// Reference names the image pinned by digest, reported in the
+	// action's result; empty for the default rootfs.
+	Reference string
 }
 
 // Bind mounts host directory Source read-only at Destination (absolute,

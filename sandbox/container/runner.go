@@ -159,6 +159,9 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 	if resp.Usage.OomKilled {
 		r.reportOOM(resp, a.settings, stderr)
 	}
+	if a.rootfs.Reference != "" {
+		resp.Environment = &runnerpb.ExecutionEnvironment{ContainerImage: a.rootfs.Reference}
+	}
 	return resp, nil
 }
 
