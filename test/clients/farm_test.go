@@ -99,14 +99,27 @@ func startFarm(t *testing.T, base string) *farm {
 		close(f.exited)
 	}()
 	t.Cleanup(func() {
-		_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
-		<-f.exited
+		f.stop()
 		if t.Failed() {
 			t.Logf("sandbarn farm output:\n%s", tail(f.output.String()))
 		}
 	})
 	f.waitReady()
 	return f
+}
+
+// stop interrupts the farm, so that it removes its sandboxes (processes
+// in their cgroups are not in its process group), and kills the group if
+// it has not exited in time.
+func (f *farm) stop() {
+	_ = f.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-f.exited:
+	case <-time.After(15 * time.Second):
+		f.t.Logf("sandbarn farm did not exit within 15s of SIGINT; killing it")
+	}
+	_ = syscall.Kill(-f.cmd.Process.Pid, syscall.SIGKILL)
+	<-f.exited
 }
 
 // url is the farm's address as the buildbox tools and BuildStream want it.
