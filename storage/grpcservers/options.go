@@ -29,6 +29,10 @@ type Options struct {
 	UploadIdleTimeout time.Duration
 	// Now is the clock used to expire partial uploads; nil means time.Now.
 	Now func() time.Time
+	// ByteStreamRoutes serve other resources than blobs through the same
+	// ByteStream service: a scheduler's log streams, say. The first route
+	// whose Match accepts a name takes the call; the CAS takes the rest.
+	ByteStreamRoutes []ByteStreamRoute
 }
 
 // batchOverheadBytes is room left in a message for everything besides blob
