@@ -71,14 +71,7 @@ func (s *Scheduler) Operation(name string) (OperationInfo, bool) {
 // is told to stop at its next synchronization. It reports whether the
 // operation existed and was unfinished.
 func (s *Scheduler) Kill(name string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	op, ok := s.ops[name]
-	if !ok || op.done() {
-		return false
-	}
-	s.fail(op, codes.Canceled, "operation killed through the admin API")
-	return true
+	return s.Cancel(name, "killed through the admin API")
 }
 
 // Workers lists the known worker slots.

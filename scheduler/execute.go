@@ -310,9 +310,11 @@ func (s *Scheduler) streamOperation(ctx context.Context, op *operation, send fun
 // operationMessage renders a snapshot as a longrunning Operation.
 func operationMessage(snap snapshot) *longrunningpb.Operation {
 	md, _ := anypb.New(&remoteexecution.ExecuteOperationMetadata{
-		Stage:          snap.stage,
-		ActionDigest:   snap.digest.Proto(),
-		DigestFunction: snap.digest.Function,
+		Stage:            snap.stage,
+		ActionDigest:     snap.digest.Proto(),
+		DigestFunction:   snap.digest.Function,
+		StdoutStreamName: snap.stdoutName,
+		StderrStreamName: snap.stderrName,
 	})
 	msg := &longrunningpb.Operation{Name: snap.name, Metadata: md}
 	if snap.stage == remoteexecution.ExecutionStage_COMPLETED {

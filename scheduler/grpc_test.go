@@ -9,6 +9,8 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"github.com/sandbarn/sandbarn/storage/logstream"
+	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -211,4 +213,22 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// newLogByteStream serves the ByteStream side of a log stream store.
+func newLogByteStream(t *testing.T, logs *logstream.Store) bytestream.ByteStreamClient {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	srv := grpc.NewServer()
+	bytestream.RegisterByteStreamServer(srv, logstream.NewByteStream(logs))
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient("passthrough:///logs",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return bytestream.NewByteStreamClient(conn)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
 	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
@@ -35,6 +36,9 @@ type operation struct {
 	attempts    int
 	crashes     int
 	response    *remoteexecution.ExecuteResponse
+	// stdoutLog and stderrLog are the live output streams of the latest
+	// attempt, nil when the scheduler has no log stream store.
+	stdoutLog, stderrLog *logstreampb.LogStream
 
 	// changed is closed and replaced at every change, waking every stream
 	// waiting on the operation without per-operation polling.
@@ -68,9 +72,12 @@ type snapshot struct {
 	digest   digest.Digest
 	stage    remoteexecution.ExecutionStage_Value
 	response *remoteexecution.ExecuteResponse
-	changed  chan struct{}
+	// stdoutName and stderrName are the log stream read names.
+	stdoutName, stderrName string
+	changed                chan struct{}
 }
 
 func (op *operation) snapshot() snapshot {
-	return snapshot{name: op.name, digest: op.digest, stage: op.stage, response: op.response, changed: op.changed}
+	return snapshot{name: op.name, digest: op.digest, stage: op.stage, response: op.response, changed: op.changed,
+		stdoutName: op.stdoutLog.GetName(), stderrName: op.stderrLog.GetName()}
 }

@@ -6,10 +6,12 @@ import (
 	"sync"
 	"time"
 
+	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/logstream"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -24,6 +26,9 @@ type Scheduler struct {
 	registry *prometheus.Registry
 	metrics  *metrics
 	started  time.Time
+	// logs, when set, gets a stdout and a stderr stream for every
+	// dispatch, for clients to follow the action's output live.
+	logs *logstream.Store
 
 	mu        sync.Mutex
 	ops       map[string]*operation // by name, including finished ones kept for retention
@@ -62,6 +67,14 @@ func New(cfg Config, cas, ac storage.BlobAccess, clk Clock, ids IDGenerator, reg
 	}, nil
 }
 
+// UseLogStreams makes the scheduler create live output streams in store
+// for every action it hands to a worker. Call it before serving; the
+// ByteStream service that workers and clients reach must route log stream
+// names to store (grpcservers.Options.ByteStreamRoutes).
+func (s *Scheduler) UseLogStreams(store *logstream.Store) {
+	s.logs = store
+}
+
 // Register adds both the client and the worker services to one server,
 // for a single-process farm where both share a listener.
 func (s *Scheduler) Register(srv *grpc.Server) {
@@ -69,9 +82,12 @@ func (s *Scheduler) Register(srv *grpc.Server) {
 	s.RegisterOperationQueue(srv)
 }
 
-// RegisterExecution adds the REAPI Execution service for clients.
+// RegisterExecution adds the REAPI Execution service for clients, with
+// google.longrunning Operations next to it for cancelling and polling the
+// operations it returns.
 func (s *Scheduler) RegisterExecution(srv *grpc.Server) {
 	remoteexecution.RegisterExecutionServer(srv, executionServer{s: s})
+	longrunningpb.RegisterOperationsServer(srv, operationsServer{s: s})
 }
 
 // RegisterOperationQueue adds the worker protocol.
@@ -157,7 +173,28 @@ func (s *Scheduler) assign(op *operation, w *worker) {
 	op.queue.executingGauge.Inc()
 	w.op = op
 	w.acked = false
+	s.createLogs(op)
 	op.notify()
+}
+
+// createLogs gives op fresh output streams for this attempt; a requeued
+// action starts writing from zero again.
+func (s *Scheduler) createLogs(op *operation) {
+	if s.logs == nil {
+		return
+	}
+	op.stdoutLog = s.logs.Create(op.instance)
+	op.stderrLog = s.logs.Create(op.instance)
+}
+
+// finishLogs ends op's output streams, so readers stop when the attempt
+// does, whether or not the worker finished writing them.
+func (s *Scheduler) finishLogs(op *operation) {
+	if s.logs == nil || op.stdoutLog == nil {
+		return
+	}
+	s.logs.Finish(op.stdoutLog.Name)
+	s.logs.Finish(op.stderrLog.Name)
 }
 
 // nextFor takes the best queued operation among the queues w may serve:
@@ -219,6 +256,7 @@ func (s *Scheduler) fail(op *operation, code codes.Code, format string, args ...
 func (s *Scheduler) leaveExecuting(op *operation) {
 	op.queue.executing--
 	op.queue.executingGauge.Dec()
+	s.finishLogs(op)
 	if w := op.worker; w != nil && w.op == op {
 		w.op = nil
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -35,6 +36,7 @@ type assignment struct {
 	action   *remoteexecution.Action
 	queuedAt time.Time
 	suffix   string
+	logs     *remoteworker.LogStreamWriteNames
 	next     time.Time
 }
 
@@ -160,8 +162,15 @@ func sameDigest(op *operation, d *remoteexecution.Digest) bool {
 func (s *Scheduler) executingAnswer(w *worker) assignment {
 	suffix, _ := instanceSuffix(w.class.prefix, w.op.instance)
 	op := w.op
-	return assignment{op: op, name: op.name, digest: op.digest, action: op.action, queuedAt: op.queuedAt,
+	a := assignment{op: op, name: op.name, digest: op.digest, action: op.action, queuedAt: op.queuedAt,
 		suffix: suffix, next: s.clk.Now().Add(s.cfg.ExecutingSynchronizeInterval)}
+	if op.stdoutLog != nil {
+		a.logs = &remoteworker.LogStreamWriteNames{
+			StdoutWriteResourceName: op.stdoutLog.WriteResourceName,
+			StderrWriteResourceName: op.stderrLog.WriteResourceName,
+		}
+	}
+	return a
 }
 
 // waitForWork parks an idle worker until an operation is assigned to it,
@@ -220,14 +229,18 @@ func (a assignment) response() *remoteworker.SynchronizeResponse {
 		}
 		return resp
 	}
-	resp.DesiredState = &remoteworker.DesiredState{
-		WorkerState: &remoteworker.DesiredState_Executing_{Executing: &remoteworker.DesiredState_Executing{
-			ActionDigest:       a.digest.Proto(),
-			Action:             a.action,
-			QueuedTimestamp:    timestamppb.New(a.queuedAt),
-			InstanceNameSuffix: a.suffix,
-			DigestFunction:     a.digest.Function,
-		}},
+	ex := &remoteworker.DesiredState_Executing{
+		ActionDigest:       a.digest.Proto(),
+		Action:             a.action,
+		QueuedTimestamp:    timestamppb.New(a.queuedAt),
+		InstanceNameSuffix: a.suffix,
+		DigestFunction:     a.digest.Function,
 	}
+	if a.logs != nil {
+		if logs, err := anypb.New(a.logs); err == nil {
+			ex.AuxiliaryMetadata = append(ex.AuxiliaryMetadata, logs)
+		}
+	}
+	resp.DesiredState = &remoteworker.DesiredState{WorkerState: &remoteworker.DesiredState_Executing_{Executing: ex}}
 	return resp
 }
