@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/worker/inputroot"
 	"github.com/sandbarn/sandbarn/worker/outputs"
+	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -55,6 +57,16 @@ type ExecutorConfig struct {
 	Now func() time.Time
 	// UploadConcurrency bounds parallel output uploads.
 	UploadConcurrency int
+	// LogWriter, when set, is the scheduler's ByteStream service: the
+	// action's stdout and stderr are copied there live when the scheduler
+	// names log streams for them.
+	LogWriter bytestream.ByteStreamClient
+	// LogPollInterval is how often live output is looked for; zero means
+	// 100ms.
+	LogPollInterval time.Duration
+	// Logf reports problems that do not fail the action; nil means
+	// log.Printf.
+	Logf func(format string, args ...any)
 }
 
 // Executor runs single actions. One Executor serves all slots.
@@ -69,6 +81,12 @@ func NewExecutor(cfg ExecutorConfig) *Executor {
 	}
 	if cfg.UploadConcurrency < 1 {
 		cfg.UploadConcurrency = 16
+	}
+	if cfg.LogPollInterval <= 0 {
+		cfg.LogPollInterval = defaultLogPollInterval
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
 	}
 	return &Executor{cfg: cfg}
 }
@@ -118,6 +136,8 @@ func (e *Executor) Execute(ctx context.Context, slot, instancePrefix string, des
 }
 
 func (e *Executor) now() *timestamppb.Timestamp { return timestamppb.New(e.cfg.Now()) }
+
+func (e *Executor) logf(format string, args ...any) { e.cfg.Logf(format, args...) }
 
 // statusOf converts an error to a status. Errors from the local file system
 // and other non-gRPC errors are infrastructure failures: INTERNAL.
@@ -232,7 +252,9 @@ func (a *actionRun) execute(ctx context.Context, action *remoteexecution.Action)
 		runCtx, cancel = context.WithTimeout(ctx, timeout+runnerGrace)
 		defer cancel()
 	}
+	stopTails := a.startLogTails(ctx)
 	resp, err := a.e.cfg.Runner.Run(runCtx, req)
+	stopTails()
 	if err != nil {
 		if ctx.Err() == nil && runCtx.Err() != nil {
 			// The runner did not stop the action at its deadline; treat it
