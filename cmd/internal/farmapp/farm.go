@@ -11,11 +11,13 @@ import (
 	"sync"
 	"time"
 
+	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sandbarn/sandbarn/scheduler"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/local"
+	"github.com/sandbarn/sandbarn/storage/logstream"
 	"google.golang.org/grpc"
 )
 
@@ -63,10 +65,16 @@ func Run(ctx context.Context, o Options, self string) error {
 	defer cancel()
 	go sched.Run(ctx)
 
-	opts := grpcservers.Options{Execution: sched.ExecutionCapabilities(), UploadDirectory: o.path("uploads")}
+	// Live output: the worker writes through the internal socket, clients
+	// read on the public port; both reach the store through ByteStream.
+	logs := logstream.NewStore(logstream.Options{})
+	sched.UseLogStreams(logs)
+	opts := grpcservers.Options{Execution: sched.ExecutionCapabilities(), UploadDirectory: o.path("uploads"),
+		ByteStreamRoutes: []grpcservers.ByteStreamRoute{{Match: logstream.IsName, Server: logstream.NewByteStream(logs)}}}
 	public := grpc.NewServer(opts.ServerOptions()...)
 	grpcservers.Register(public, cas, ac, opts)
 	sched.RegisterExecution(public)
+	logstreampb.RegisterLogStreamServiceServer(public, logstream.NewService(logs))
 	internal := grpc.NewServer(opts.ServerOptions()...)
 	grpcservers.Register(internal, cas, ac, opts)
 	sched.RegisterOperationQueue(internal)
@@ -103,6 +111,10 @@ func (o *Options) schedulerConfig() scheduler.Config {
 	// A restarted worker is back within seconds; a machine-local farm
 	// need not wait a minute to call a silent one lost.
 	cfg.WorkerLostTimeout = 20 * time.Second
+	// A busy worker learns that its action was cancelled at its next
+	// synchronization; on one machine these are cheap, so keep the wait
+	// for a cancelled action's processes to die short.
+	cfg.ExecutingSynchronizeInterval = 2 * time.Second
 	return cfg
 }
 

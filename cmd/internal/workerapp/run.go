@@ -17,6 +17,7 @@ import (
 	"github.com/sandbarn/sandbarn/worker"
 	"github.com/sandbarn/sandbarn/worker/filecache"
 	"github.com/sandbarn/sandbarn/worker/inputroot"
+	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -72,6 +73,8 @@ func Run(ctx context.Context, cfg *Config) error {
 		Populator:      inputroot.NewPopulator(cas, cache, cfg.FetchConcurrency, cfg.AllowExternalSymlinks),
 		BuildDirectory: cfg.BuildDirectory,
 		WorkerName:     hostname,
+		// Live stdout/stderr go to the log streams the scheduler names.
+		LogWriter: bytestream.NewByteStreamClient(schedulerConn),
 	})
 	log.Printf("bb_worker: %d slots, cache %s holds %d files", cfg.Concurrency, cfg.CacheDirectory, cache.Len())
 	runSlots(ctx, cfg, remoteworker.NewOperationQueueClient(schedulerConn), executor, hostname)
