@@ -101,6 +101,11 @@ func buildClientRoot(ctx context.Context, dir string) error {
 	if err := run(ctx, "debootstrap", "--variant="+r.variant, r.suite, tmp, r.mirror); err != nil {
 		return err
 	}
+	// apt-get inside the root resolves the mirror's name with the host's
+	// resolver configuration.
+	if err := copyResolvConf(tmp); err != nil {
+		return err
+	}
 	install := "export DEBIAN_FRONTEND=noninteractive; apt-get " + aptNoExpiry + " update && " +
 		"apt-get " + aptNoExpiry + " install -y --no-install-recommends " + strings.Join(r.packages, " ") +
 		" && apt-get clean"
@@ -113,6 +118,23 @@ func buildClientRoot(ctx context.Context, dir string) error {
 		return err
 	}
 	return os.Rename(tmp, dir)
+}
+
+// copyResolvConf copies the host's /etc/resolv.conf, if any, into root.
+func copyResolvConf(root string) error {
+	data, err := os.ReadFile("/etc/resolv.conf")
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(root, "etc", "resolv.conf")
+	// debootstrap may leave a symlink to a resolver's runtime file.
+	if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return os.WriteFile(dst, data, 0o644)
 }
 
 // enterArgs are unshare's arguments to run argv inside root with shared

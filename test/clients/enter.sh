@@ -27,9 +27,6 @@ mount --rbind /sys "$root/sys"
 mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
 mkdir -p "$root/work" "$root/.oldroot"
 mount --bind "$shared" "$root/work"
-if [ -e /etc/resolv.conf ]; then
-	cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-fi
 
 cd "$root"
 pivot_root . .oldroot
