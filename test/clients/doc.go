@@ -7,6 +7,11 @@
 // private mount namespace and pivot_root, on the host's network namespace,
 // so the clients reach a `sandbarn farm` that the test starts on loopback.
 //
+// To look around in the client root by hand (after one test run built it):
+//
+//	unshare --mount --propagation private test/clients/enter.sh \
+//	    ~/.cache/sandbarn/clients-sid-HASH /tmp/somedir bash
+//
 // The tests need root, debootstrap and access to deb.debian.org the first
 // time. They skip when something is missing, except with CI=true, where a
 // skip would hide a broken set-up and they fail instead.
