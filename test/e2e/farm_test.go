@@ -29,7 +29,9 @@ func startFarm(t *testing.T, bin, base string) *farm {
 	t.Helper()
 	dataDir := filepath.Join(base, "farm")
 	addr := loopbackAddr(freeLoopbackPort(t))
-	s := startServer(t, "sandbarn farm", addr, bin, "farm", "--data-dir", dataDir, "--listen", addr)
+	s := startServer(t, "sandbarn farm", addr, bin, "farm", "--data-dir", dataDir, "--listen", addr,
+		// Farms run side by side; none needs the admin API.
+		"--admin-listen", "")
 	return &farm{server: s, dataDir: dataDir}
 }
 
