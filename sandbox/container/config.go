@@ -76,6 +76,11 @@ type Config struct {
 	// NoPivotRoot is needed when / is an initramfs (test VMs).
 	NoPivotRoot bool
 
+	// ExecutionModes choose each request's Mode by its instance name;
+	// the longest matching prefix wins, and names no entry covers run in
+	// ModeImage.
+	ExecutionModes []ExecutionMode
+
 	// Rootfs maps a container-image value ("" for none) to a root
 	// filesystem. Default: HostRootfs, the host's /usr, /bin, /sbin,
 	// /lib* and /etc read-only.
@@ -128,6 +133,9 @@ func (c *Config) validate(rootless bool) error {
 		return errors.New("build directory must be an absolute path")
 	}
 	if err := c.Limits.Validate(); err != nil {
+		return err
+	}
+	if err := validateModes(c.ExecutionModes); err != nil {
 		return err
 	}
 	if c.TmpSizeBytes < 0 {

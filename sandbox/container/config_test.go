@@ -68,3 +68,48 @@ func TestParseProperties(t *testing.T) {
 		t.Errorf("standard network with permission: %+v, %v", s, err)
 	}
 }
+
+func TestModeForInstanceName(t *testing.T) {
+	cfg := Config{ExecutionModes: []ExecutionMode{{"", ModeImage}, {"chroot", ModeInputRoot}, {"chroot/images", ModeImage}}}
+	for name, want := range map[string]Mode{
+		"": ModeImage, "chroot": ModeInputRoot, "chroot/x": ModeInputRoot, "chrootx": ModeImage,
+		"chroot/images": ModeImage, "chroot/images/y": ModeImage, "other": ModeImage,
+	} {
+		if got := cfg.modeFor(name); got != want {
+			t.Errorf("instance %q: mode %q, want %q", name, got, want)
+		}
+	}
+	if got := (&Config{}).modeFor("chroot"); got != ModeImage {
+		t.Errorf("without modes: %q, want image", got)
+	}
+	for _, bad := range [][]ExecutionMode{
+		{{"a", "chroot"}},
+		{{"a", ModeImage}, {"a", ModeInputRoot}},
+		{{"/a", ModeImage}},
+	} {
+		if err := validateModes(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestParsePropertiesBuildStream(t *testing.T) {
+	cfg := Config{Limits: testPolicy}
+	p := &remoteexecution.Platform{}
+	for _, kv := range [][2]string{{"OSFamily", "linux"}, {"ISA", "x86-64"}, {"unixUID", "1001"}, {"unixGID", "1002"}, {"network", "off"}, {"some-routing-key", "x"}} {
+		p.Properties = append(p.Properties, &remoteexecution.Platform_Property{Name: kv[0], Value: kv[1]})
+	}
+	s, err := parseProperties(p, &cfg)
+	if err != nil || s.uid == nil || *s.uid != 1001 || s.gid == nil || *s.gid != 1002 || s.hostNetwork || s.runAsRoot {
+		t.Fatalf("parseProperties = %+v, %v", s, err)
+	}
+	cfg.AllowStandardNetwork = true
+	on := &remoteexecution.Platform{Properties: []*remoteexecution.Platform_Property{{Name: "network", Value: "on"}}}
+	if s, err := parseProperties(on, &cfg); err != nil || !s.hostNetwork {
+		t.Errorf("network=on with permission: %+v, %v", s, err)
+	}
+	on.Properties = append(on.Properties, &remoteexecution.Platform_Property{Name: "dockerNetwork", Value: "off"})
+	if _, err := parseProperties(on, &cfg); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("network=on with dockerNetwork=off gave %v, want InvalidArgument", err)
+	}
+}

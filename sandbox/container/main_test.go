@@ -34,8 +34,12 @@ func newTestRunner(t testing.TB, change func(*Config)) (*Runner, string) {
 		t.Skip("creating containers with cgroups needs root (CI runs as root)")
 	}
 	build := t.TempDir()
-	if err := os.Chmod(build, 0o755); err != nil {
-		t.Fatal(err)
+	// The sandbox's root must be able to reach the build directory
+	// (ModeInputRoot mounts its root filesystem from there).
+	for _, dir := range []string{filepath.Dir(build), build} {
+		if err := os.Chmod(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := os.Mkdir(filepath.Join(build, "root"), 0o755); err != nil {
 		t.Fatal(err)

@@ -119,7 +119,7 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 	}
 	ireq := initRequest{
 		Args: req.Arguments, Env: environment(req.EnvironmentVariables),
-		Dir: filepath.Join(InputRootPath, req.WorkingDirectory), UID: user.uid, GID: user.gid,
+		Dir: a.workingDirectory(req.WorkingDirectory), UID: user.uid, GID: user.gid,
 	}
 	for _, l := range actionRlimits {
 		ireq.Rlimits = append(ireq.Rlimits, initRlimit{Resource: l.Type, Soft: l.Soft, Hard: l.Hard})

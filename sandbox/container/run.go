@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"path"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -31,7 +30,7 @@ func (r *Runner) runContainer(ctx context.Context, a action, req *runnerpb.RunRe
 	p := &libcontainer.Process{
 		Args:   req.Arguments,
 		Env:    environment(req.EnvironmentVariables),
-		Cwd:    path.Join(InputRootPath, req.WorkingDirectory),
+		Cwd:    a.workingDirectory(req.WorkingDirectory),
 		UID:    int(user.uid),
 		GID:    int(user.gid),
 		Stdout: stdout,

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/opencontainers/runc/libcontainer/configs"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -51,6 +53,11 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if !cfg.DisableSeccomp && !seccompSupported {
 		return nil, errors.New("sandbox: built without seccomp support (build with -tags seccomp and libseccomp-dev)")
+	}
+	if cfg.usesInputRootMode() && !rootless {
+		if err := checkSearchable(cfg.BuildDirectory); err != nil {
+			return nil, fmt.Errorf("sandbox configuration: %w", err)
+		}
 	}
 	id, err := newIdentity(&cfg, rootless)
 	if err != nil {
@@ -142,6 +149,18 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 	defer stdout.Close()
 	defer stderr.Close()
 
+	if a.mode == ModeInputRoot {
+		mp, err := makeMountPoints(a.inputRoot)
+		if err != nil {
+			return nil, err
+		}
+		// Deferred before handBack, so it runs after it.
+		defer func() {
+			if err := mp.remove(); err != nil {
+				r.cfg.Logger.Warn("sandbox: a mount point stays in the input root", "error", err)
+			}
+		}()
+	}
 	user := r.actionUser(a.settings)
 	if r.identity.chownInputs {
 		uid, gid := r.identity.hostUID(user.uid, user.gid)
@@ -169,7 +188,10 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 // and settings if there is one, else in a new one, and then prepares the
 // container for the next action like it off the critical path.
 func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
-	if r.cfg.OneShot {
+	// The root filesystem of ModeInputRoot is the input root, whose mount
+	// points exist only while an action runs; such containers are made
+	// for their request.
+	if r.cfg.OneShot || a.mode == ModeInputRoot {
 		return r.runContainer(ctx, a, req, user, stdout, stderr)
 	}
 	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
@@ -248,12 +270,54 @@ func (r *Runner) prepareAction(ctx context.Context, req *runnerpb.RunRequest) (a
 	if err != nil {
 		return action{}, err
 	}
-	rootfs, err := r.cfg.Rootfs(ctx, s.image)
+	if err := r.checkUser(s); err != nil {
+		return action{}, err
+	}
+	mode := r.cfg.modeFor(req.InstanceName)
+	rootfs, err := r.resolveRootfs(ctx, mode, s, inputRoot)
 	if err != nil {
 		return action{}, err
 	}
 	id := "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
-	return action{id: id, inputRoot: inputRoot, rootfs: rootfs, settings: s}, nil
+	return action{id: id, inputRoot: inputRoot, rootfs: rootfs, settings: s, mode: mode}, nil
+}
+
+// resolveRootfs picks the root filesystem: the image's in ModeImage, the
+// input root itself in ModeInputRoot, where an image has no place.
+func (r *Runner) resolveRootfs(ctx context.Context, mode Mode, s settings, inputRoot string) (Rootfs, error) {
+	if mode != ModeInputRoot {
+		return r.cfg.Rootfs(ctx, s.image)
+	}
+	if s.image != "" {
+		return Rootfs{}, status.Errorf(codes.InvalidArgument, "platform property %s=%q: this instance runs actions with their input root as the root filesystem, so it takes no image", imageProperty, s.image)
+	}
+	return Rootfs{Path: inputRoot}, nil
+}
+
+// checkUser refuses unixUID and unixGID values the sandbox does not map,
+// which the kernel would refuse only once the container exists.
+func (r *Runner) checkUser(s settings) error {
+	for _, p := range []struct {
+		name string
+		id   *uint32
+		m    []configs.IDMap
+	}{{unixUIDProperty, s.uid, r.identity.uidMap}, {unixGIDProperty, s.gid, r.identity.gidMap}} {
+		if p.id == nil {
+			continue
+		}
+		if mapID(p.m, *p.id) < 0 || (r.identity.singleUID && *p.id != 0) {
+			return status.Errorf(codes.InvalidArgument, "platform property %s=%d is outside the ids this runner maps into the sandbox (%s)", p.name, *p.id, describeMap(p.m))
+		}
+	}
+	return nil
+}
+
+func describeMap(m []configs.IDMap) string {
+	var parts []string
+	for _, e := range m {
+		parts = append(parts, fmt.Sprintf("%d-%d", e.ContainerID, e.ContainerID+e.Size-1))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (r *Runner) openOutputs(req *runnerpb.RunRequest) (*os.File, *os.File, error) {
@@ -286,10 +350,17 @@ func (r *Runner) actionUser(s settings) sandboxUser {
 	if r.identity.singleUID {
 		return sandboxUser{0, 0}
 	}
+	u := sandboxUser{r.cfg.ActionUID, r.cfg.ActionGID}
 	if s.runAsRoot {
-		return sandboxUser{0, 0}
+		u = sandboxUser{0, 0}
 	}
-	return sandboxUser{r.cfg.ActionUID, r.cfg.ActionGID}
+	if s.uid != nil {
+		u.uid = *s.uid
+	}
+	if s.gid != nil {
+		u.gid = *s.gid
+	}
+	return u
 }
 
 // buildPath resolves a request path, which must stay inside the build

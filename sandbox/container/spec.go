@@ -22,6 +22,16 @@ type action struct {
 	inputRoot string
 	rootfs    Rootfs
 	settings  settings
+	mode      Mode
+}
+
+// workingDirectory is where the command starts: below the input root,
+// wherever the mode puts it.
+func (a action) workingDirectory(rel string) string {
+	if a.mode == ModeInputRoot {
+		return path.Join("/", rel)
+	}
+	return path.Join(InputRootPath, rel)
 }
 
 // containerConfig is the libcontainer description of one action's
@@ -29,7 +39,7 @@ type action struct {
 func (r *Runner) containerConfig(a action) *configs.Config {
 	c := &configs.Config{
 		Rootfs:          a.rootfs.Path,
-		Readonlyfs:      true,
+		Readonlyfs:      a.mode != ModeInputRoot,
 		NoPivotRoot:     r.cfg.NoPivotRoot,
 		Hostname:        r.cfg.Hostname,
 		NoNewPrivileges: true,
@@ -103,6 +113,12 @@ func (r *Runner) mounts(a action) []*configs.Mount {
 		{Source: "mqueue", Destination: "/dev/mqueue", Device: "mqueue", Flags: noexec},
 		{Source: "tmpfs", Destination: tmpPath, Device: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_NODEV,
 			Data: fmt.Sprintf("mode=1777,size=%d", r.cfg.TmpSizeBytes)},
+	}
+	if a.mode == ModeInputRoot {
+		// The input root is / itself. Only the mounts of a BuildStream
+		// sandbox, so that the sysroot needs no mount points beyond
+		// /proc, /dev and /tmp.
+		return m
 	}
 	if a.settings.hostNetwork {
 		// sysfs belongs to the network namespace; outside a new one only a
