@@ -14,6 +14,10 @@ import (
 // them.
 var defaultPlatform = map[string]string{"OSFamily": "Linux", "ISA": "x86-64"}
 
+// chrootInstance is the instance name the farm serves in input-root
+// mode.
+const chrootInstance = "chroot"
+
 // runnerConfig is the configuration of the farm's runner.
 func (o *Options) runnerConfig() runnerapp.Config {
 	roots := make([]string, o.Concurrency)
@@ -30,6 +34,12 @@ func (o *Options) runnerConfig() runnerapp.Config {
 			// A farm built without libseccomp still runs; the runner
 			// logs that the profile is off.
 			DisableSeccomp: !container.SeccompSupported(),
+			// BuildStream and BuildGrid send a whole sysroot as the input
+			// root and expect it to be /: they use instance "chroot".
+			ExecutionModes: []runnerapp.ExecutionModeConfig{
+				{InstanceNamePrefix: "", Mode: string(container.ModeImage)},
+				{InstanceNamePrefix: chrootInstance, Mode: string(container.ModeInputRoot)},
+			},
 			// container-image values come from this store: imported with
 			// `sandbarn image`, or pulled (loopback registries over HTTP).
 			Images: &runnerapp.ImagesConfig{Directory: o.path("images"), SizeLimitBytes: o.ImageStoreSizeBytes},

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+	"github.com/sandbarn/sandbarn/sandbox/container"
 )
 
 func TestExampleConfigLoads(t *testing.T) {
@@ -52,5 +53,24 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 	}
 	if err := configfile.Load(filepath.Join(dir, "c.jsonnet"), &cfg); err == nil {
 		t.Error("misspelt field accepted")
+	}
+}
+
+func TestExecutionModesLoad(t *testing.T) {
+	dir := t.TempDir()
+	text := `{ buildDirectory: '/b', grpcListenPath: '/s', sandbox: 'container', container: { executionModes: [
+		{ instanceNamePrefix: '', mode: 'image' },
+		{ instanceNamePrefix: 'chroot', mode: 'input-root' },
+	] } }`
+	if err := os.WriteFile(filepath.Join(dir, "c.jsonnet"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cfg Config
+	if err := configfile.Load(filepath.Join(dir, "c.jsonnet"), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	modes := cfg.Container.executionModes()
+	if len(modes) != 2 || modes[1].InstanceNamePrefix != "chroot" || modes[1].Mode != container.ModeInputRoot || modes[0].Mode != container.ModeImage {
+		t.Errorf("execution modes %+v", modes)
 	}
 }

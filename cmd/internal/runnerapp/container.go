@@ -37,6 +37,12 @@ type ContainerConfig struct {
 	PrepareInputRoots []string `json:"prepareInputRoots,omitempty"`
 	OneShot           bool     `json:"oneShot,omitempty"`
 	NoPivotRoot       bool     `json:"noPivotRoot,omitempty"`
+	// ExecutionModes choose by instance name prefix how actions see their
+	// input root: "image" (the default: a rootfs from container-image,
+	// the input root at a fixed path) or "input-root" (the input root is
+	// the whole writable root filesystem, BuildStream's and BuildGrid's
+	// chroot convention). The longest matching prefix wins.
+	ExecutionModes []ExecutionModeConfig `json:"executionModes,omitempty"`
 	// Images configures root filesystems from container-image; without
 	// it actions naming an image are refused.
 	Images *ImagesConfig `json:"images,omitempty"`
@@ -53,6 +59,23 @@ type ImagesConfig struct {
 	// Hold keeps an image from eviction this long after its last use; it
 	// must exceed the longest action timeout. Default 2h.
 	Hold configfile.Duration `json:"hold,omitempty"`
+}
+
+// ExecutionModeConfig gives the instance names starting with
+// InstanceNamePrefix (whole slash-separated components; "" covers every
+// name) an execution mode, "image" or "input-root".
+type ExecutionModeConfig struct {
+	InstanceNamePrefix string `json:"instanceNamePrefix"`
+	Mode               string `json:"mode"`
+}
+
+// executionModes converts the written modes; container.New checks them.
+func (c *ContainerConfig) executionModes() []container.ExecutionMode {
+	var modes []container.ExecutionMode
+	for _, m := range c.ExecutionModes {
+		modes = append(modes, container.ExecutionMode{InstanceNamePrefix: m.InstanceNamePrefix, Mode: container.Mode(m.Mode)})
+	}
+	return modes
 }
 
 // LimitsConfig writes limits the way platform properties do: cpu "2" or
@@ -122,6 +145,7 @@ func newContainerRunner(buildDir string, c *ContainerConfig) (*container.Runner,
 		PrepareInputRoots:        c.PrepareInputRoots,
 		OneShot:                  c.OneShot,
 		NoPivotRoot:              c.NoPivotRoot,
+		ExecutionModes:           c.executionModes(),
 		Rootfs:                   resolver,
 		Logger:                   slog.Default(),
 	})
