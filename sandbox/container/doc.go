@@ -20,6 +20,17 @@
 // container-image, or a directory the worker replaced) get a container
 // created for them, as with Config.OneShot.
 //
+// Execution modes, chosen per request by its instance name
+// (Config.ExecutionModes): in ModeImage, the default, the root filesystem
+// comes from container-image and the input root appears at
+// InputRootPath; in ModeInputRoot the input root is itself the writable
+// root filesystem (a sysroot with bin, etc, usr, as BuildStream and
+// BuildGrid send it), with /proc, /dev and /tmp mounted by the sandbox on
+// mount points the runner adds only if missing and removes afterwards.
+// Everything else about the sandbox is the same in both modes. Containers
+// are not prepared ahead for ModeInputRoot: its mount points must not sit
+// in the input root between actions.
+//
 // Programs that use it must call Init first thing in main: libcontainer
 // starts each container by re-executing the running binary.
 //
