@@ -64,6 +64,9 @@ func (p *Populator) Populate(ctx context.Context, instance string, fn remoteexec
 	}
 	key := func(d *remoteexecution.Digest) string { return digest.Digest{Hash: d.Hash, Size: d.SizeBytes}.Key() }
 	r := &symlinkResolver{root: dirs[rootDigest.Key()], dirs: dirs, key: key}
+	if err := checkSize(r); err != nil {
+		return err
+	}
 	var jobs []fileJob
 	if err := p.createTree(r, rootDigest, r.root, nil, dst, &jobs); err != nil {
 		return err

@@ -161,3 +161,22 @@ func TestPopulateReportsEveryMissingBlob(t *testing.T) {
 		t.Fatalf("missing file not named: %v", err)
 	}
 }
+
+// A few hundred bytes of Directory messages that expand to 2^40 entries
+// are refused before anything is created.
+func TestPopulateRefusesTreesThatExpandWithoutBound(t *testing.T) {
+	f := newFixture(t)
+	d := f.dirBlob(&remoteexecution.Directory{Files: []*remoteexecution.FileNode{{Name: "f", Digest: f.blob("x")}}})
+	for i := 0; i < 40; i++ {
+		d = f.dirBlob(&remoteexecution.Directory{Directories: []*remoteexecution.DirectoryNode{
+			{Name: "a", Digest: d}, {Name: "b", Digest: d},
+		}})
+	}
+	dst, err := f.populate(d)
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "expands to more than") {
+		t.Fatalf("got %v, want InvalidArgument for the expanding tree", err)
+	}
+	if entries, _ := os.ReadDir(dst); len(entries) != 0 {
+		t.Fatalf("created %d entries before refusing", len(entries))
+	}
+}
