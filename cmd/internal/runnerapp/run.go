@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
 	"github.com/sandbarn/sandbarn/sandbox"
@@ -56,6 +57,11 @@ func newRunner(cfg *Config) (sandbox.Runner, error) {
 }
 
 func newProcessRunner(cfg *Config) (sandbox.Runner, error) {
+	if os.Geteuid() == 0 {
+		// Read-only modes do not stop root: the hardlinked inputs are the
+		// worker's cached files.
+		log.Print("bb_runner: WARNING: the process sandbox runs actions as root; an action can change the worker's cached input files. Use the container sandbox on shared machines.")
+	}
 	parent := cfg.CgroupParent
 	switch parent {
 	case "none":
