@@ -231,6 +231,11 @@ func (s *Scheduler) cacheLookup(ctx context.Context, a *admission) *operation {
 	if err := storage.GetProto(ctx, s.ac, a.digest, s.cfg.MaximumMessageSize, result); err != nil {
 		return nil
 	}
+	// The CAS may have evicted outputs since; such a result is a miss, or
+	// the client would get a result it cannot download.
+	if ok, err := storage.ActionResultComplete(ctx, s.cas, a.digest.Instance, a.digest.Function, result); !ok || err != nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	op := &operation{digest: a.digest, instance: a.digest.Instance, action: a.action, invocation: a.invocation,

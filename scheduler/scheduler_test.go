@@ -460,3 +460,29 @@ func TestEmptyInputRootNeedNotBeUploaded(t *testing.T) {
 	}
 	e.execute("a", "", ad, 0)
 }
+
+// A cached result whose outputs the CAS no longer holds is a miss: the
+// action runs again rather than the client getting blobs it cannot fetch.
+func TestActionCacheHitNeedsItsBlobs(t *testing.T) {
+	e := newEnv(t, testConfig())
+	e.worker("w1", "", linux).sync(idleState())
+	d := e.upload(actionOpts{actionPlatform: linux})
+	gone := digest.OfBytes("", []byte("evicted output"))
+	data, err := protoMarshal(&remoteexecution.ActionResult{OutputFiles: []*remoteexecution.OutputFile{{Path: "out", Digest: gone.Proto()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := storage.PutBytes(t.Context(), e.ac, d, data); err != nil {
+		t.Fatal(err)
+	}
+	op := e.execute("a", "", d, 0)
+	if e.stageOf(op) == remoteexecution.ExecutionStage_COMPLETED {
+		t.Fatal("a cached result with a missing output blob was served")
+	}
+	if err := storage.PutBytes(t.Context(), e.cas, gone, []byte("evicted output")); err != nil {
+		t.Fatal(err)
+	}
+	if resp := e.responseOf(e.execute("b", "", d, 0)); !resp.GetCachedResult() {
+		t.Fatalf("complete cached result not served: %v", resp)
+	}
+}

@@ -108,29 +108,10 @@ func (s *ActionCache) UpdateActionResult(ctx context.Context, req *remoteexecuti
 	return req.ActionResult, nil
 }
 
-// referencedBlobs lists the CAS blobs a client needs to use the result:
-// output files, stdout/stderr and output directory trees.
+// referencedBlobs checks the instance name, then lists the result's blobs.
 func referencedBlobs(instance string, fn remoteexecution.DigestFunction_Value, r *remoteexecution.ActionResult) ([]digest.Digest, error) {
-	var protos []*remoteexecution.Digest
-	for _, f := range r.OutputFiles {
-		if f.Digest == nil {
-			return nil, status.Errorf(codes.InvalidArgument, "output file %q has no digest", f.Path)
-		}
-		protos = append(protos, f.Digest)
+	if err := validateInstanceName(instance); err != nil {
+		return nil, err
 	}
-	for _, dir := range r.OutputDirectories {
-		if dir.TreeDigest == nil {
-			return nil, status.Errorf(codes.InvalidArgument, "output directory %q has no tree digest", dir.Path)
-		}
-		protos = append(protos, dir.TreeDigest)
-		if dir.RootDirectoryDigest != nil {
-			protos = append(protos, dir.RootDirectoryDigest)
-		}
-	}
-	for _, p := range []*remoteexecution.Digest{r.StdoutDigest, r.StderrDigest} {
-		if p != nil {
-			protos = append(protos, p)
-		}
-	}
-	return digestsFromProto(instance, fn, protos)
+	return storage.ActionResultBlobs(instance, fn, r)
 }
