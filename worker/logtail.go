@@ -92,6 +92,12 @@ func (t *logTail) copyNew(ctx context.Context) error {
 }
 
 func (t *logTail) finish(ctx context.Context) error {
+	if t.stream == nil {
+		// Nothing was written: leave the call out, since the scheduler
+		// finishes the stream when the action completes anyway. Most
+		// actions print nothing on one of their streams.
+		return nil
+	}
 	if err := t.send(ctx, &bytestream.WriteRequest{FinishWrite: true}); err != nil {
 		return err
 	}

@@ -31,6 +31,10 @@ type Store struct {
 
 	mu      sync.Mutex
 	streams map[string]*stream // by read name
+	// finished lists read names in the order their streams finished,
+	// which is also expiry order, so expiry never scans live streams.
+	finished     []string
+	finishedHead int
 }
 
 // NewStore returns an empty Store. The scheduler owns one and creates a
@@ -66,7 +70,14 @@ func (s *Store) Finish(readName string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st, ok := s.streams[readName]; ok {
+		s.finishLocked(readName, st)
+	}
+}
+
+func (s *Store) finishLocked(readName string, st *stream) {
+	if !st.finished {
 		st.finish(s.opts.Now())
+		s.finished = append(s.finished, readName)
 	}
 }
 
@@ -78,13 +89,23 @@ func (s *Store) Len() int {
 }
 
 // expireLocked drops streams finished longer than Retention ago. It runs
-// when streams are created, so the map cannot grow without bound.
+// when streams are created, so the map cannot grow without bound, and
+// costs only the streams it drops.
 func (s *Store) expireLocked() {
 	cutoff := s.opts.Now().Add(-s.opts.Retention)
-	for name, st := range s.streams {
-		if st.finished && st.finishedAt.Before(cutoff) {
-			delete(s.streams, name)
+	for s.finishedHead < len(s.finished) {
+		name := s.finished[s.finishedHead]
+		if st, ok := s.streams[name]; ok && !st.finishedAt.Before(cutoff) {
+			break
 		}
+		delete(s.streams, name)
+		s.finished[s.finishedHead] = ""
+		s.finishedHead++
+	}
+	// Reclaim the consumed front once it is most of the slice.
+	if s.finishedHead > 64 && s.finishedHead*2 > len(s.finished) {
+		s.finished = append([]string(nil), s.finished[s.finishedHead:]...)
+		s.finishedHead = 0
 	}
 }
 
@@ -102,7 +123,7 @@ func (s *Store) append(n streamName, offset int64, data []byte, finish bool) (in
 	}
 	st.appendData(data, s.opts.MaxBufferBytes)
 	if finish {
-		st.finish(s.opts.Now())
+		s.finishLocked(n.readName(), st)
 	}
 	return st.end(), nil
 }
