@@ -201,3 +201,20 @@ func TestFinishedStreamsExpire(t *testing.T) {
 		t.Fatalf("running stream expired: %v", err)
 	}
 }
+
+func TestFinishedStreamsAreBoundedTogether(t *testing.T) {
+	store := NewStore(Options{MaxBufferBytes: 100, MaxFinishedBytes: 250})
+	for i := 0; i < 10; i++ {
+		ls := store.Create("")
+		n, _ := parseWriteName(ls.WriteResourceName)
+		if _, err := store.append(n, 0, []byte(strings.Repeat("x", 100)), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.Create("")
+	// At most 250 bytes of finished streams (two full ones) plus the new
+	// one survive; the oldest went first.
+	if store.Len() > 3 {
+		t.Fatalf("%d streams held", store.Len())
+	}
+}

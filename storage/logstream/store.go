@@ -21,6 +21,10 @@ type Options struct {
 	// that attaches late still sees the end of the output. Default one
 	// minute.
 	Retention time.Duration
+	// MaxFinishedBytes bounds the data held by finished streams together:
+	// beyond it the oldest are dropped before their retention ends, so a
+	// burst of chatty actions cannot pile up. Default 256 MiB.
+	MaxFinishedBytes int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -33,8 +37,9 @@ type Store struct {
 	streams map[string]*stream // by read name
 	// finished lists read names in the order their streams finished,
 	// which is also expiry order, so expiry never scans live streams.
-	finished     []string
-	finishedHead int
+	finished      []string
+	finishedHead  int
+	finishedBytes int64 // buffered data of the streams in finished
 }
 
 // NewStore returns an empty Store. The scheduler owns one and creates a
@@ -45,6 +50,9 @@ func NewStore(opts Options) *Store {
 	}
 	if opts.Retention <= 0 {
 		opts.Retention = time.Minute
+	}
+	if opts.MaxFinishedBytes <= 0 {
+		opts.MaxFinishedBytes = 256 << 20
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -78,6 +86,7 @@ func (s *Store) finishLocked(readName string, st *stream) {
 	if !st.finished {
 		st.finish(s.opts.Now())
 		s.finished = append(s.finished, readName)
+		s.finishedBytes += int64(len(st.data))
 	}
 }
 
@@ -88,16 +97,19 @@ func (s *Store) Len() int {
 	return len(s.streams)
 }
 
-// expireLocked drops streams finished longer than Retention ago. It runs
+// expireLocked drops streams finished longer than Retention ago, and the
+// oldest finished ones while they hold more than MaxFinishedBytes. It runs
 // when streams are created, so the map cannot grow without bound, and
 // costs only the streams it drops.
 func (s *Store) expireLocked() {
 	cutoff := s.opts.Now().Add(-s.opts.Retention)
 	for s.finishedHead < len(s.finished) {
 		name := s.finished[s.finishedHead]
-		if st, ok := s.streams[name]; ok && !st.finishedAt.Before(cutoff) {
+		st := s.streams[name]
+		if !st.finishedAt.Before(cutoff) && s.finishedBytes <= s.opts.MaxFinishedBytes {
 			break
 		}
+		s.finishedBytes -= int64(len(st.data))
 		delete(s.streams, name)
 		s.finished[s.finishedHead] = ""
 		s.finishedHead++
