@@ -18,6 +18,20 @@
 // needs, routing or not, in Action.platform. The action digest stays the
 // client's, so the worker writes the Action Cache under the right key.
 //
+// Property values compare exactly unless the property is listed in
+// Config.CaseInsensitiveProperties (OSFamily and ISA by default: BuildStream
+// sends OSFamily=linux where Bazel configurations say Linux).
+//
+// Next to Execution, clients get google.longrunning Operations:
+// CancelOperation completes the operation with CANCELLED at once, and the
+// worker running it is answered idle at its next synchronization, which
+// makes its slot kill the action. With a log stream store
+// (UseLogStreams), every dispatch gets a stdout and a stderr stream: the
+// read names go to clients in ExecuteOperationMetadata, the write names to
+// the worker in DesiredState.Executing.auxiliary_metadata
+// (remoteworker.LogStreamWriteNames), and both streams are finished when
+// the attempt ends.
+//
 // All state lives behind one mutex; nothing slow (storage, marshalling,
 // network) happens while it is held. Time comes from an injected Clock and
 // operation names from an injected IDGenerator, so tests drive the

@@ -11,4 +11,11 @@
 //	<buildDir>/<slot>/tmp      the action's temporary directory
 //	<buildDir>/<slot>/stdout   and stderr: the command's output streams
 //	<buildDir>/<slot>/logs     the runner's logs for this action
+//
+// When the scheduler names log streams for an action
+// (remoteworker.LogStreamWriteNames in auxiliary_metadata) and the
+// Executor has a LogWriter, the stdout and stderr files are tailed while
+// the runner runs and their new bytes ByteStream-written to the scheduler,
+// so clients can follow the output live. The blobs in the ActionResult
+// are made from the complete files afterwards, as without live output.
 package worker

@@ -4,6 +4,8 @@
 //
 // Everything that arrives from the wire is validated here (digests through
 // storage/digest, resource names, batch sizes against the advertised message
-// limit) so the backends only ever see well-formed requests. Errors leave as
+// limit) so the backends only ever see well-formed requests. ByteStream
+// resource names claimed by a route in Options.ByteStreamRoutes (log
+// streams) go to that route's server instead of the CAS. Errors leave as
 // gRPC status errors with the code a REAPI client expects.
 package grpcservers
