@@ -371,6 +371,11 @@ func mkdirAll(root, dir string) error {
 	}
 	err = os.Mkdir(dir, 0o777)
 	if errors.Is(err, os.ErrExist) {
+		// An input symlink here would make the next Mkdir create
+		// directories wherever it points, as the worker's user.
+		if info, err := os.Lstat(dir); err != nil || !info.IsDir() {
+			return status.Errorf(codes.InvalidArgument, "%q is not a directory", rel)
+		}
 		return nil
 	}
 	if err != nil {

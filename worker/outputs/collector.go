@@ -53,6 +53,9 @@ func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKin
 	if rel, err := filepath.Rel(inputRoot, full); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 		return status.Errorf(codes.InvalidArgument, "output path %q leaves the input root", path)
 	}
+	if err := checkParents(inputRoot, full, path); err != nil {
+		return err
+	}
 	info, err := os.Lstat(full)
 	if os.IsNotExist(err) {
 		return nil

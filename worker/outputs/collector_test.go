@@ -98,3 +98,29 @@ func TestCollectLegacyOutputs(t *testing.T) {
 		}
 	}
 }
+
+// An action that replaces an output's parent directory with a symlink out
+// of the input root must not get the worker to read what it points at.
+func TestCollectRefusesParentsThatAreSymlinks(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "secret"), "host data", 0o600)
+	if err := os.Symlink(outside, filepath.Join(root, "out")); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []*remoteexecution.Command{
+		{OutputPaths: []string{"out/secret"}},
+		{OutputFiles: []string{"out/secret"}},
+		{OutputDirectories: []string{"out/sub"}},
+	} {
+		blobs := NewBlobSet("", remoteexecution.DigestFunction_SHA256)
+		result := &remoteexecution.ActionResult{}
+		err := Collect(blobs, root, cmd, result)
+		if status.Code(err) != codes.InvalidArgument {
+			t.Errorf("%v: got %v, want InvalidArgument", cmd, err)
+		}
+		if len(result.OutputFiles) != 0 {
+			t.Errorf("%v: collected %v from outside the input root", cmd, result.OutputFiles)
+		}
+	}
+}
