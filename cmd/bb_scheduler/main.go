@@ -19,12 +19,15 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
 	"github.com/sandbarn/sandbarn/scheduler"
 	"github.com/sandbarn/sandbarn/storage/grpcclient"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
+	"github.com/sandbarn/sandbarn/storage/logstream"
+	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -69,6 +72,11 @@ func run(ctx context.Context, path string) error {
 		return err
 	}
 	go sched.Run(ctx)
+	// Live stdout/stderr: workers write the streams on their endpoint,
+	// clients read them on theirs.
+	logs := logstream.NewStore(logstream.Options{})
+	sched.UseLogStreams(logs)
+	logBytes := logstream.NewByteStream(logs)
 
 	serverOpts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageSizeBytes), grpc.MaxSendMsgSize(cfg.MaxMessageSizeBytes),
@@ -76,14 +84,18 @@ func run(ctx context.Context, path string) error {
 	}
 	clients := grpc.NewServer(serverOpts...)
 	sched.RegisterExecution(clients)
-	storageOpts := grpcservers.Options{MaxMessageSizeBytes: cfg.MaxMessageSizeBytes, Execution: sched.ExecutionCapabilities()}
+	logstreampb.RegisterLogStreamServiceServer(clients, logstream.NewService(logs))
+	storageOpts := grpcservers.Options{MaxMessageSizeBytes: cfg.MaxMessageSizeBytes, Execution: sched.ExecutionCapabilities(),
+		ByteStreamRoutes: []grpcservers.ByteStreamRoute{{Match: logstream.IsName, Server: logBytes}}}
 	if cfg.Storage.ProxyStorage {
 		grpcservers.Register(clients, cas, ac, storageOpts)
 	} else {
 		remoteexecution.RegisterCapabilitiesServer(clients, grpcservers.NewCapabilities(storageOpts))
+		bytestream.RegisterByteStreamServer(clients, logBytes)
 	}
 	workers := grpc.NewServer(serverOpts...)
 	sched.RegisterOperationQueue(workers)
+	bytestream.RegisterByteStreamServer(workers, logBytes)
 
 	errs := make(chan error, 3)
 	serve(errs, "clients", cfg.ClientGRPCListenAddress, clients)
