@@ -28,6 +28,13 @@
     tmpSizeBytes: 1024 * 1024 * 1024,
     // dockerNetwork=standard is refused unless this is set.
     allowStandardNetwork: false,
+    // Execution mode per instance name prefix (longest wins): 'image'
+    // mounts the input root at /sandbarn/root on the image's rootfs;
+    // 'input-root' makes the input root the whole writable / (BuildStream).
+    executionModes: [
+      { instanceNamePrefix: '', mode: 'image' },
+      { instanceNamePrefix: 'chroot', mode: 'input-root' },
+    ],
     // Prepare a sandbox ahead of each slot's next action (the worker's
     // <slot>/root directories).
     prepareInputRoots: ['0/root', '1/root'],
