@@ -74,7 +74,7 @@ func checkCurrentState(cs *remoteworker.CurrentState) error {
 func (s *Scheduler) workerFor(key string, labels map[string]string, classKey, prefix string, platform *remoteexecution.Platform) *worker {
 	w, ok := s.workers[key]
 	if !ok {
-		w = &worker{key: key, labels: labels, wake: make(chan *operation, 1)}
+		w = &worker{key: key, labels: labels}
 		s.workers[key] = w
 		s.metrics.workers.Inc()
 	}
@@ -183,13 +183,18 @@ func (s *Scheduler) waitForWork(ctx context.Context, w *worker) assignment {
 		s.mu.Lock()
 		return assignment{next: s.clk.Now()}
 	}
-	w.waitElem = w.class.waiting.PushBack(w)
+	// Each wait has its own channel and list entry, so a value meant for
+	// a superseded call of the same worker never reaches a newer one.
+	wake := make(chan *operation, 1)
+	w.wake = wake
+	elem := w.class.waiting.PushBack(w)
+	w.waitElem = elem
 	s.mu.Unlock()
 	c, stop := s.clk.NewTimer(s.cfg.IdleSynchronizeTimeout)
 	var op *operation
 	woken := false
 	select {
-	case op = <-w.wake:
+	case op = <-wake:
 		woken = true
 	case <-c:
 	case <-ctx.Done():
@@ -197,12 +202,13 @@ func (s *Scheduler) waitForWork(ctx context.Context, w *worker) assignment {
 	stop()
 	s.mu.Lock()
 	if !woken {
-		if w.waitElem != nil {
-			w.class.waiting.Remove(w.waitElem)
+		if w.waitElem == elem {
+			w.class.waiting.Remove(elem)
 			w.waitElem = nil
 		} else {
-			// Someone took us off the list and is committed to a value.
-			op = <-w.wake
+			// Someone took this wait off the list and is committed to
+			// sending it a value.
+			op = <-wake
 		}
 	}
 	if op == nil || w.op != op || op.done() {

@@ -25,7 +25,7 @@ type worker struct {
 
 	// waitElem is the worker's place in class.waiting while it long-polls;
 	// whoever removes it sends exactly one value (an operation or nil) on
-	// wake.
+	// wake, the channel of that wait.
 	waitElem *list.Element
 	wake     chan *operation
 }
