@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -42,6 +43,21 @@ func (c *client) hostPath(rel string) string {
 func (c *client) command(ctx context.Context, env []string, argv ...string) *exec.Cmd {
 	inner := append(append([]string{}, env...), argv...)
 	cmd := exec.CommandContext(ctx, "unshare", enterArgs(c.root, c.shared, inner...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	return cmd
+}
+
+// terminalCommand is command with its output on a pseudo-terminal, through
+// util-linux's script(1): trexe, like most programs, buffers its standard
+// output when it is a pipe, which would hide streamed lines until it exits.
+func (c *client) terminalCommand(ctx context.Context, env []string, argv ...string) *exec.Cmd {
+	inner := append(append([]string{}, env...), argv...)
+	words := append([]string{"unshare"}, enterArgs(c.root, c.shared, inner...)...)
+	for i, w := range words {
+		words[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	cmd := exec.CommandContext(ctx, "script", "--quiet", "--return", "--command", strings.Join(words, " "), "/dev/null")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	return cmd

@@ -96,7 +96,7 @@ func TestTrexeStreamLogs(t *testing.T) {
 	const pause = 8 * time.Second
 	early := fmt.Sprintf("early-line-%d", rand.IntN(1000000))
 	script := fmt.Sprintf("echo %s; sleep %d; echo late-line", early, int(pause.Seconds()))
-	cmd := c.command(ctx, nil, "trexe", "--remote="+f.url(), "--stream-logs", "--", "/bin/sh", "-c", script)
+	cmd := c.terminalCommand(ctx, nil, "trexe", "--remote="+f.url(), "--stream-logs", "--", "/bin/sh", "-c", script)
 	out := &linesWithTimes{}
 	cmd.Stdout = out
 	cmd.Stderr = out
