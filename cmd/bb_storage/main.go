@@ -52,6 +52,11 @@ func run(path string) error {
 	}
 	defer ac.Close()
 	if cfg.UploadDirectory != "" {
+		// Partial uploads of a previous run cannot be resumed (their
+		// index was in memory), so they only take space.
+		if err := os.RemoveAll(cfg.UploadDirectory); err != nil {
+			return err
+		}
 		if err := os.MkdirAll(cfg.UploadDirectory, 0o700); err != nil {
 			return err
 		}

@@ -34,6 +34,10 @@ func Run(ctx context.Context, o Options, self string) error {
 	if err := o.normalize(); err != nil {
 		return err
 	}
+	// Partial uploads live only as long as the process that received them.
+	if err := os.RemoveAll(o.path("uploads")); err != nil {
+		return err
+	}
 	for _, dir := range []string{o.DataDir, o.path("worker", "build"), o.path("uploads")} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
