@@ -52,7 +52,7 @@ func (s *Slot) Run(ctx context.Context) error {
 		})
 		if err != nil {
 			if ctx.Err() != nil {
-				current.stop()
+				current.finish()
 				return ctx.Err()
 			}
 			log.Printf("slot %s: synchronize: %v", s.cfg.Name, err)
@@ -81,7 +81,7 @@ func (s *Slot) Run(ctx context.Context) error {
 		}
 		state = s.wait(ctx, current, state, next)
 	}
-	current.stop()
+	current.finish()
 	return ctx.Err()
 }
 
@@ -107,12 +107,13 @@ func (s *Slot) wait(ctx context.Context, current *execution, state *remoteworker
 
 func (s *Slot) start(ctx context.Context, desired *remoteworker.DesiredState_Executing) *execution {
 	ctx, cancel := context.WithCancel(ctx)
-	x := &execution{cancel: cancel, changed: make(chan struct{}, 1), actionDigest: desired.ActionDigest}
+	x := &execution{cancel: cancel, changed: make(chan struct{}, 1), done: make(chan struct{}), actionDigest: desired.ActionDigest}
 	x.set(&remoteworker.CurrentState_Executing{ActionDigest: desired.ActionDigest, ExecutionState: &remoteworker.CurrentState_Executing_Started{Started: &emptypb.Empty{}}})
 	go func() {
 		resp := s.cfg.Executor.Execute(ctx, s.cfg.Name, s.cfg.InstanceNamePrefix, desired, x.reportStage)
 		x.set(&remoteworker.CurrentState_Executing{ActionDigest: desired.ActionDigest, ExecutionState: &remoteworker.CurrentState_Executing_Completed{Completed: resp}})
 		cancel()
+		close(x.done)
 	}()
 	return x
 }
@@ -122,6 +123,7 @@ func (s *Slot) start(ctx context.Context, desired *remoteworker.DesiredState_Exe
 type execution struct {
 	cancel       context.CancelFunc
 	changed      chan struct{}
+	done         chan struct{} // closed when Execute has returned
 	actionDigest *remoteexecution.Digest
 
 	mu     sync.Mutex
@@ -148,6 +150,25 @@ func (x *execution) state() *remoteworker.CurrentState {
 func (x *execution) stop() {
 	if x != nil {
 		x.cancel()
+	}
+}
+
+// finishGrace bounds how long a stopping worker waits for a cancelled
+// action to end and clean its slot directory.
+const finishGrace = 30 * time.Second
+
+// finish cancels the action and waits for it to wind down (the runner
+// kills its processes, the slot is emptied), so a worker that stops does
+// not leave a half-cleaned build directory behind.
+func (x *execution) finish() {
+	if x == nil {
+		return
+	}
+	x.cancel()
+	select {
+	case <-x.done:
+	case <-time.After(finishGrace):
+		log.Printf("action %s did not end within %v of the worker stopping", x.actionDigest.GetHash(), finishGrace)
 	}
 }
 
