@@ -30,6 +30,9 @@ type platformQueue struct {
 	// matching its properties with the longest instance name prefix.
 	classes        []*workerClass
 	noWorkersSince time.Time
+	// emptySince is when the queue last became idle (nothing queued or
+	// executing); zero while it is in use.
+	emptySince time.Time
 
 	queuedGauge, executingGauge prometheus.Gauge
 }

@@ -486,3 +486,31 @@ func TestActionCacheHitNeedsItsBlobs(t *testing.T) {
 		t.Fatalf("complete cached result not served: %v", resp)
 	}
 }
+
+// Queues that stay idle are dropped, so client-chosen instance names and
+// property values cannot make the scheduler grow without bound; a new
+// action for the same platform gets a fresh queue.
+func TestIdleQueuesExpire(t *testing.T) {
+	e := newEnv(t, testConfig())
+	w := e.worker("w1", "", linux)
+	w.sync(idleState())
+	d := e.upload(actionOpts{actionPlatform: linux})
+	e.execute("a", "", d, 0)
+	if got := w.runAll(); len(got) != 1 {
+		t.Fatalf("ran %v", got)
+	}
+	if len(e.s.Queues()) != 1 {
+		t.Fatalf("queues %v", e.s.Queues())
+	}
+	e.s.sweep()
+	e.clk.Advance(e.s.cfg.CompletedRetention + time.Second)
+	e.s.sweep()
+	if q := e.s.Queues(); len(q) != 0 {
+		t.Fatalf("idle queue kept: %v", q)
+	}
+	w.sync(idleState()) // the worker is back after the pause
+	op := e.execute("b", "", e.upload(actionOpts{actionPlatform: linux, args: []string{"again"}}), 0)
+	if got := w.runAll(); len(got) != 1 || e.stageOf(op) != remoteexecution.ExecutionStage_COMPLETED {
+		t.Fatalf("action after expiry: ran %v, stage %v", got, e.stageOf(op))
+	}
+}

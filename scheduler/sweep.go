@@ -1,6 +1,9 @@
 package scheduler
 
 import (
+	"slices"
+	"time"
+
 	"google.golang.org/grpc/codes"
 )
 
@@ -12,6 +15,30 @@ func (s *Scheduler) sweep() {
 	s.expireWorkers()
 	s.failUnmatchable()
 	s.expireCompleted()
+	s.expireQueues()
+}
+
+// expireQueues drops queues that have been idle for CompletedRetention.
+// Instance names and property values come from clients, so without this
+// queues and their metric series would pile up for ever.
+func (s *Scheduler) expireQueues() {
+	now := s.clk.Now()
+	for key, q := range s.queues {
+		switch {
+		case q.queued > 0 || q.executing > 0:
+			q.emptySince = time.Time{}
+		case q.emptySince.IsZero():
+			q.emptySince = now
+		case now.Sub(q.emptySince) >= s.cfg.CompletedRetention:
+			for _, c := range q.classes {
+				c.queues = slices.DeleteFunc(c.queues, func(x *platformQueue) bool { return x == q })
+			}
+			label := queueLabel(q.instance, q.props)
+			s.metrics.queued.DeleteLabelValues(label)
+			s.metrics.executing.DeleteLabelValues(label)
+			delete(s.queues, key)
+		}
+	}
 }
 
 // expireWorkers declares lost the workers that neither synchronized
