@@ -29,8 +29,14 @@ func (d Debootstrap) Image(ctx context.Context, cacheDir string) (v1.Image, erro
 	if err != nil {
 		return nil, err
 	}
-	layoutDir := filepath.Join(cacheDir, d.key()+".oci")
-	err = withLock(layoutDir+".lock", func() error {
+	return RootfsImage(rootfs, filepath.Join(cacheDir, d.key()+".oci"))
+}
+
+// RootfsImage returns the image of a root filesystem tree, written once to
+// the OCI layout layoutDir and read from there afterwards: compressing a
+// full Debian tree takes long enough that tests should not repeat it.
+func RootfsImage(rootfs, layoutDir string) (v1.Image, error) {
+	err := withLock(layoutDir+".lock", func() error {
 		if _, err := os.Stat(layoutDir); err == nil {
 			return nil
 		}
