@@ -2,6 +2,8 @@ package rootfs_test
 
 import (
 	"context"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +129,39 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	}
 	if out != "ID=second\nno-ls\n" {
 		t.Errorf("second image: %q", out)
+	}
+
+	// Offline provisioning: a `docker save` tarball imported into the
+	// store serves an action naming a registry nobody can reach.
+	offline, err := rt.Layer(rt.File("etc/os-release", "ID=offline\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	offlineImg, err := mutate.AppendLayers(busybox(t), offline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := name.NewTag("registry.invalid/offline/busybox:1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(t.TempDir(), "offline.tar")
+	f, err := os.Create(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tarball.Write(tag, offlineImg, f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := store.Import(context.Background(), saved); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("docker://registry.invalid/offline/busybox:1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "ID=offline\n" {
+		t.Errorf("imported image: %q", out)
 	}
 }
