@@ -25,11 +25,11 @@ func (o *Options) runnerConfig() runnerapp.Config {
 		roots[i] = o.slotRoot(i)
 	}
 	return runnerapp.Config{
-		BuildDirectory: o.path("worker", "build"),
+		BuildDirectory: o.sandboxPath("worker", "build"),
 		GRPCListenPath: o.path("runner.sock"),
 		Sandbox:        o.Sandbox,
 		Container: runnerapp.ContainerConfig{
-			StateDirectory:    o.path("runner"),
+			StateDirectory:    o.sandboxPath("runner"),
 			PrepareInputRoots: roots,
 			// A farm built without libseccomp still runs; the runner
 			// logs that the profile is off.
@@ -42,7 +42,7 @@ func (o *Options) runnerConfig() runnerapp.Config {
 			},
 			// container-image values come from this store: imported with
 			// `sandbarn image`, or pulled (loopback registries over HTTP).
-			Images: &runnerapp.ImagesConfig{Directory: o.path("images"), SizeLimitBytes: o.ImageStoreSizeBytes},
+			Images: &runnerapp.ImagesConfig{Directory: o.sandboxPath("images"), SizeLimitBytes: o.ImageStoreSizeBytes},
 		},
 	}
 }
@@ -54,8 +54,8 @@ func (o *Options) workerConfig() workerapp.Config {
 		SchedulerAddress: internal,
 		StorageAddress:   internal,
 		RunnerSocket:     o.path("runner.sock"),
-		BuildDirectory:   o.path("worker", "build"),
-		CacheDirectory:   o.path("worker", "cache"),
+		BuildDirectory:   o.sandboxPath("worker", "build"),
+		CacheDirectory:   o.sandboxPath("worker", "cache"),
 		CacheSizeBytes:   o.FileCacheSizeBytes,
 		Concurrency:      o.Concurrency,
 		Platform:         defaultPlatform,
@@ -82,7 +82,7 @@ func (o *Options) slotRoot(i int) string {
 // so it can prepare a sandbox for each slot's first action.
 func (o *Options) makeSlotRoots() error {
 	for i := 0; i < o.Concurrency; i++ {
-		if err := os.MkdirAll(o.path("worker", "build", o.slotRoot(i)), 0o755); err != nil {
+		if err := os.MkdirAll(o.sandboxPath("worker", "build", o.slotRoot(i)), 0o755); err != nil {
 			return err
 		}
 	}

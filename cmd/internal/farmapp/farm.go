@@ -38,15 +38,18 @@ func Run(ctx context.Context, o Options, self string) error {
 	if err := os.RemoveAll(o.path("uploads")); err != nil {
 		return err
 	}
-	for _, dir := range []string{o.DataDir, o.path("worker", "build"), o.path("uploads")} {
+	for _, dir := range []string{o.DataDir, o.path("uploads")} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 	}
 	if o.Sandbox == "container" {
-		if err := checkReachable(o.DataDir); err != nil {
+		if err := o.chooseSandboxDir(); err != nil {
 			return err
 		}
+	}
+	if err := os.MkdirAll(o.sandboxPath("worker", "build"), 0o755); err != nil {
+		return err
 	}
 	cas, err := local.New(local.Options{Dir: o.path("cas"), MaxSizeBytes: o.CASSizeBytes, Kind: local.CAS})
 	if err != nil {

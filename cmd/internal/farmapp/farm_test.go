@@ -80,3 +80,36 @@ func TestCheckReachable(t *testing.T) {
 		t.Fatalf("data directory left at mode %v", info.Mode().Perm())
 	}
 }
+
+// A data directory below a closed one (a checkout in /root, say) still
+// gets a farm: the sandbox-mounted directories move to /var/lib/sandbarn
+// and are linked from the data directory.
+func TestSandboxDirFallsBackWhenDataDirIsClosed(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the fallback below /var/lib/sandbarn is for root")
+	}
+	closed := t.TempDir() // its parent is mode 0700
+	o := Options{DataDir: filepath.Join(closed, "data"), Sandbox: "container"}
+	if err := o.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.chooseSandboxDir(); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(o.sandboxDir)
+	if !strings.HasPrefix(o.sandboxDir, fallbackSandboxRoot+"/") {
+		t.Fatalf("sandbox directory %s", o.sandboxDir)
+	}
+	if target, err := os.Readlink(filepath.Join(o.DataDir, "sandbox")); err != nil || target != o.sandboxDir {
+		t.Fatalf("link %q, %v", target, err)
+	}
+	if got := o.runnerConfig().BuildDirectory; !strings.HasPrefix(got, o.sandboxDir) {
+		t.Fatalf("runner build directory %s is not below %s", got, o.sandboxDir)
+	}
+	if err := checkReachable(o.sandboxDir); err != nil {
+		t.Fatal(err)
+	}
+}

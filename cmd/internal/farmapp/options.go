@@ -27,6 +27,11 @@ type Options struct {
 	ActionCacheSizeBytes int64
 	FileCacheSizeBytes   int64
 	ImageStoreSizeBytes  int64
+
+	// sandboxDir holds what sandboxes mount from (the worker's build
+	// directory and cache, the runner's state, images): the data directory,
+	// unless sandbox users cannot reach it.
+	sandboxDir string
 }
 
 // normalize fills in defaults and makes paths absolute, since the child
@@ -40,6 +45,7 @@ func (o *Options) normalize() error {
 		return err
 	}
 	o.DataDir = abs
+	o.sandboxDir = abs
 	if o.Listen == "" {
 		o.Listen = "127.0.0.1:8980"
 	}
@@ -66,6 +72,11 @@ func (o *Options) normalize() error {
 		}
 	}
 	return nil
+}
+
+// sandboxPath returns a path below the directory sandboxes mount from.
+func (o *Options) sandboxPath(elem ...string) string {
+	return filepath.Join(append([]string{o.sandboxDir}, elem...)...)
 }
 
 // path returns a path below the data directory.

@@ -1,7 +1,10 @@
 package farmapp
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 )
@@ -35,4 +38,36 @@ func checkReachable(dir string) error {
 			return nil
 		}
 	}
+}
+
+// fallbackSandboxRoot holds sandbox directories for farms whose data
+// directory sandbox users cannot reach.
+const fallbackSandboxRoot = "/var/lib/sandbarn"
+
+// chooseSandboxDir keeps what sandboxes mount from in the data directory
+// when sandbox users can reach it. Otherwise, as root, it uses a directory
+// below /var/lib/sandbarn named after the data directory and links it
+// from there as "sandbox", so that `make run` also works from a checkout
+// in a private home directory.
+func (o *Options) chooseSandboxDir() error {
+	err := checkReachable(o.DataDir)
+	if err == nil || os.Geteuid() != 0 {
+		return err
+	}
+	sum := sha256.Sum256([]byte(o.DataDir))
+	alt := filepath.Join(fallbackSandboxRoot, "farm-"+hex.EncodeToString(sum[:6]))
+	if mkErr := os.MkdirAll(alt, 0o755); mkErr != nil {
+		return err
+	}
+	if checkReachable(alt) != nil {
+		return err
+	}
+	link := o.path("sandbox")
+	_ = os.Remove(link)
+	if linkErr := os.Symlink(alt, link); linkErr != nil {
+		return linkErr
+	}
+	log.Printf("sandbarn farm: %s is not reachable by sandbox users; the worker's and runner's directories live in %s (linked as %s)", o.DataDir, alt, link)
+	o.sandboxDir = alt
+	return nil
 }
