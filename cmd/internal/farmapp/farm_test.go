@@ -103,8 +103,10 @@ func TestSandboxDirFallsBackWhenDataDirIsClosed(t *testing.T) {
 	if !strings.HasPrefix(o.sandboxDir, fallbackSandboxRoot+"/") {
 		t.Fatalf("sandbox directory %s", o.sandboxDir)
 	}
-	if target, err := os.Readlink(filepath.Join(o.DataDir, "sandbox")); err != nil || target != o.sandboxDir {
-		t.Fatalf("link %q, %v", target, err)
+	for _, part := range sandboxMounted {
+		if target, err := os.Readlink(filepath.Join(o.DataDir, part)); err != nil || target != filepath.Join(o.sandboxDir, part) {
+			t.Fatalf("%s links to %q, %v", part, target, err)
+		}
 	}
 	if got := o.runnerConfig().BuildDirectory; !strings.HasPrefix(got, o.sandboxDir) {
 		t.Fatalf("runner build directory %s is not below %s", got, o.sandboxDir)

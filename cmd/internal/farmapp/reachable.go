@@ -44,11 +44,15 @@ func checkReachable(dir string) error {
 // directory sandbox users cannot reach.
 const fallbackSandboxRoot = "/var/lib/sandbarn"
 
+// sandboxMounted are the data directory's parts that sandboxes mount from.
+var sandboxMounted = []string{"worker", "runner", "images"}
+
 // chooseSandboxDir keeps what sandboxes mount from in the data directory
 // when sandbox users can reach it. Otherwise, as root, it uses a directory
-// below /var/lib/sandbarn named after the data directory and links it
-// from there as "sandbox", so that `make run` also works from a checkout
-// in a private home directory.
+// below /var/lib/sandbarn named after the data directory and links its
+// parts from there (worker, runner, images), so that `make run` also works
+// from a checkout in a private home directory and the usual paths (e.g.
+// `sandbarn image import --store var/images`) still lead to them.
 func (o *Options) chooseSandboxDir() error {
 	err := checkReachable(o.DataDir)
 	if err == nil || os.Geteuid() != 0 {
@@ -62,12 +66,29 @@ func (o *Options) chooseSandboxDir() error {
 	if checkReachable(alt) != nil {
 		return err
 	}
-	link := o.path("sandbox")
-	_ = os.Remove(link)
-	if linkErr := os.Symlink(alt, link); linkErr != nil {
-		return linkErr
+	for _, part := range sandboxMounted {
+		if err := linkPart(filepath.Join(alt, part), o.path(part)); err != nil {
+			return err
+		}
 	}
-	log.Printf("sandbarn farm: %s is not reachable by sandbox users; the worker's and runner's directories live in %s (linked as %s)", o.DataDir, alt, link)
+	log.Printf("sandbarn farm: %s is not reachable by sandbox users; its worker, runner and images directories live in %s", o.DataDir, alt)
 	o.sandboxDir = alt
 	return nil
+}
+
+// linkPart creates dir and points link at it, replacing an old link but
+// never a real directory (which may hold data).
+func linkPart(dir, link string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if info, err := os.Lstat(link); err == nil {
+		if info.Mode()&os.ModeSymlink == 0 {
+			return fmt.Errorf("%s exists and is not a link to %s; move it there to keep its data", link, dir)
+		}
+		if err := os.Remove(link); err != nil {
+			return err
+		}
+	}
+	return os.Symlink(dir, link)
 }
