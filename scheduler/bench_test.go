@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	"github.com/sandbarn/sandbarn/storage/digest"
@@ -41,6 +42,11 @@ func BenchmarkQueueCore(b *testing.B) {
 				}
 			}
 		}()
+	}
+	// The scheduler refuses actions no registered worker can run, so wait
+	// for all ten to have synchronized once.
+	for len(e.s.Workers()) < 10 {
+		time.Sleep(time.Millisecond)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
