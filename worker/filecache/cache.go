@@ -153,12 +153,19 @@ func waitFor(ctx context.Context, dl *download) error {
 // fetch downloads a blob into a temporary file, verifies it, makes it
 // read-only and moves it to its final name.
 func (c *Cache) fetch(ctx context.Context, cas storage.BlobAccess, d digest.Digest, executable bool, k string) error {
+	return c.install(executable, k, func(w io.Writer) error { return copyVerified(ctx, cas, d, w) })
+}
+
+// install writes a cache file under a temporary name and renames it into
+// place with its final mode, so a file under its digest's name is always
+// complete.
+func (c *Cache) install(executable bool, k string, write func(io.Writer) error) error {
 	tmp := filepath.Join(c.tmpDir, strconv.FormatUint(c.tmpSeq.Add(1), 10))
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("create cache file: %w", err)
 	}
-	err = copyVerified(ctx, cas, d, f)
+	err = write(f)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write cache file: %w", cerr)
 	}

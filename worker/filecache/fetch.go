@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
+	"io"
 	"sync"
 	"sync/atomic"
 
@@ -138,28 +136,12 @@ func (c *Cache) store(d digest.Digest, data []byte, err error, cls []*claim) {
 // writeFile puts verified content in place through a temporary file, so
 // the final name only ever holds a complete, read-only file.
 func (c *Cache) writeFile(data []byte, executable bool, k string) error {
-	tmp := filepath.Join(c.tmpDir, strconv.FormatUint(c.tmpSeq.Add(1), 10))
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("create cache file: %w", err)
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		err = fmt.Errorf("write cache file: %w", err)
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode(executable))
-	}
-	if err == nil {
-		err = os.Rename(tmp, c.path(k))
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return c.install(executable, k, func(w io.Writer) error {
+		if _, err := w.Write(data); err != nil {
+			return fmt.Errorf("write cache file: %w", err)
+		}
+		return nil
+	})
 }
 
 // finish ends a claimed download once: the file enters the cache on
