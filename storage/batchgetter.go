@@ -2,9 +2,9 @@ package storage
 
 import (
 	"context"
-	"sync"
 
 	"github.com/sandbarn/sandbarn/storage/digest"
+	"golang.org/x/sync/errgroup"
 )
 
 // BatchGetter is implemented by BlobAccesses that can read many small blobs
@@ -40,49 +40,30 @@ func GetBatch(ctx context.Context, ba BlobAccess, digests []digest.Digest, concu
 // getInParallel is GetBatch for backends whose Get is already cheap (memory,
 // local disk), where parallelism is all that batching could add.
 func getInParallel(ctx context.Context, ba BlobAccess, digests []digest.Digest, concurrency int, fn BatchFunc) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-		next     = make(chan digest.Digest)
-	)
-	for w := 0; w < min(max(concurrency, 1), len(digests)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range next {
-				var data []byte
-				var err error
-				if d.Size > 0 {
-					// Clients may reference the empty blob without storing it.
-					data, err = GetBytes(ctx, ba, d, d.Size)
-				}
-				if ctx.Err() != nil {
-					// The batch was abandoned: report nothing further.
-					continue
-				}
-				if err := fn(d, data, err); err != nil {
-					once.Do(func() { firstErr = err; cancel() })
-				}
-			}
-		}()
-	}
-feed:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(concurrency, 1))
 	for _, d := range digests {
-		select {
-		case next <- d:
-		case <-ctx.Done():
-			break feed
+		if gctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			var data []byte
+			var err error
+			if d.Size > 0 {
+				// Clients may reference the empty blob without storing it.
+				data, err = GetBytes(gctx, ba, d, d.Size)
+			}
+			if gctx.Err() != nil {
+				// The batch was abandoned: report nothing further.
+				return nil
+			}
+			return fn(d, data, err)
+		})
 	}
-	close(next)
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return firstErr
+	return ctx.Err()
 }
 
 // unique drops repeated digests, keeping the first occurrence's order.

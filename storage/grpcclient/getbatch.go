@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/hex"
 	"io"
-	"sync"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -171,33 +171,16 @@ func (c *CAS) readOne(ctx context.Context, d digest.Digest, fn storage.BatchFunc
 // first error, cancelling the rest. It returns only after every started
 // task has ended.
 func runLimited(ctx context.Context, limit int, tasks []func(context.Context) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-		sem      = make(chan struct{}, limit)
-	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(limit)
 	for _, task := range tasks {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := task(ctx); err != nil {
-				once.Do(func() { firstErr = err; cancel() })
-			}
-		}()
+		g.Go(func() error { return task(gctx) })
 	}
-	wg.Wait()
-	if firstErr == nil {
-		firstErr = ctx.Err()
+	if err := g.Wait(); err != nil {
+		return err
 	}
-	return firstErr
+	return ctx.Err()
 }

@@ -6,12 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/worker/filecache"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -146,18 +146,22 @@ func (p *Populator) fetchSmallFiles(ctx context.Context, jobs []fileJob, missing
 // NotFound is recorded as a missing blob so that one run reports every
 // missing file; other errors stop.
 func (p *Populator) linkFiles(ctx context.Context, jobs []fileJob, failed map[filecache.Blob]error, missing *missingBlobs) error {
-	return forEach(ctx, p.concurrency, len(jobs), func(ctx context.Context, i int) error {
-		j := jobs[i]
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.concurrency)
+	for _, j := range jobs {
 		if _, ok := failed[filecache.Blob{Digest: j.d, Executable: j.executable}]; ok {
-			return nil
+			continue
 		}
-		err := p.cache.Link(ctx, p.cas, j.d, j.executable, j.dst)
-		if status.Code(err) == codes.NotFound {
-			missing.add(j.d)
-			return nil
-		}
-		return err
-	})
+		g.Go(func() error {
+			err := p.cache.Link(ctx, p.cas, j.d, j.executable, j.dst)
+			if status.Code(err) == codes.NotFound {
+				missing.add(j.d)
+				return nil
+			}
+			return err
+		})
+	}
+	return g.Wait()
 }
 
 // reportMissingFiles is used when directories are missing: it adds the
@@ -180,45 +184,4 @@ func (p *Populator) reportMissingFiles(ctx context.Context, rootDigest digest.Di
 		missing.add(d)
 	}
 	return missing.err()
-}
-
-// forEach calls fn for 0..n-1 with at most limit calls at once, and returns
-// the first error, cancelling the calls that have not finished.
-func forEach(ctx context.Context, limit, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		once     sync.Once
-		firstErr error
-		next     = make(chan int)
-	)
-	if limit > n {
-		limit = n
-	}
-	for w := 0; w < limit; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := fn(ctx, i); err != nil {
-					once.Do(func() { firstErr = err; cancel() })
-				}
-			}
-		}()
-	}
-feed:
-	for i := 0; i < n; i++ {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
-	if firstErr == nil && ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return firstErr
 }
