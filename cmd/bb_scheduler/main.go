@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+	"github.com/sandbarn/sandbarn/cmd/internal/grpcstop"
 	"github.com/sandbarn/sandbarn/scheduler"
 	"github.com/sandbarn/sandbarn/storage/grpcclient"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
@@ -116,8 +117,8 @@ func run(ctx context.Context, path string) error {
 	if admin != nil {
 		admin.Close()
 	}
-	stopGracefully(clients)
-	stopGracefully(workers)
+	grpcstop.Graceful(clients, shutdownGrace)
+	grpcstop.Graceful(workers, shutdownGrace)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -132,20 +133,4 @@ func serve(errs chan<- error, what, addr string, s *grpc.Server) {
 	}
 	log.Printf("bb_scheduler: serving %s on %s", what, lis.Addr())
 	go func() { errs <- s.Serve(lis) }()
-}
-
-// stopGracefully lets short RPCs finish; long polls and Execute streams
-// are cut after shutdownGrace (clients retry with WaitExecution or
-// Execute).
-func stopGracefully(s *grpc.Server) {
-	done := make(chan struct{})
-	go func() {
-		s.GracefulStop()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(shutdownGrace):
-		s.Stop()
-	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
+	"github.com/sandbarn/sandbarn/cmd/internal/grpcstop"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/local"
 	"google.golang.org/grpc"
@@ -80,14 +81,5 @@ func run(path string) error {
 func stopOnSignal(ctx context.Context, s *grpc.Server) {
 	<-ctx.Done()
 	log.Print("bb_storage: stopping")
-	done := make(chan struct{})
-	go func() {
-		s.GracefulStop()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(shutdownGrace):
-		s.Stop()
-	}
+	grpcstop.Graceful(s, shutdownGrace)
 }

@@ -14,6 +14,7 @@ import (
 	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/sandbarn/sandbarn/cmd/internal/grpcstop"
 	"github.com/sandbarn/sandbarn/scheduler"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/local"
@@ -195,16 +196,7 @@ func (o *Options) startChildren(ctx context.Context, wg *sync.WaitGroup, self st
 // WaitExecution stream would otherwise hold the farm open.
 func stopServers(servers ...*grpc.Server) {
 	for _, s := range servers {
-		done := make(chan struct{})
-		go func() {
-			s.GracefulStop()
-			close(done)
-		}()
-		select {
-		case <-done:
-		case <-time.After(2 * time.Second):
-			s.Stop()
-		}
+		grpcstop.Graceful(s, 2*time.Second)
 	}
 }
 
