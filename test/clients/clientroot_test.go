@@ -9,9 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	testimages "github.com/sandbarn/sandbarn/test/images"
 )
 
 // clientRootRecipe is what the client root is made of; its hash names the
@@ -83,7 +84,7 @@ func requireClientRoot(t *testing.T) string {
 // of concurrent runs wait for one builder.
 func clientRoot(ctx context.Context, cacheDir string) (string, error) {
 	dir := filepath.Join(cacheDir, clientRootKey())
-	err := withLock(dir+".lock", func() error {
+	err := testimages.WithLock(dir+".lock", func() error {
 		if _, err := os.Stat(dir); err == nil {
 			return nil
 		}
@@ -163,23 +164,6 @@ func run(ctx context.Context, name string, args ...string) error {
 		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(string(out)))
 	}
 	return nil
-}
-
-// withLock runs fn holding an exclusive lock on path.
-func withLock(path string, fn func() error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("locking %s: %w", path, err)
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return fn()
 }
 
 // tail keeps the end of long output, where the error usually is.

@@ -34,7 +34,7 @@ func (d Debootstrap) key() string {
 // an interrupted run is never mistaken for a finished one.
 func (d Debootstrap) Rootfs(ctx context.Context, cacheDir string) (string, error) {
 	dir := filepath.Join(cacheDir, d.key())
-	err := withLock(dir+".lock", func() error {
+	err := WithLock(dir+".lock", func() error {
 		if _, err := os.Stat(dir); err == nil {
 			return nil
 		}

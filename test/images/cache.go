@@ -21,9 +21,9 @@ func CacheDir() (string, error) {
 	return filepath.Join(base, "sandbarn", "test-images"), nil
 }
 
-// withLock runs fn holding an exclusive lock on path, so test binaries of
+// WithLock runs fn holding an exclusive lock on path, so test binaries of
 // several packages building the same entry wait instead of racing.
-func withLock(path string, fn func() error) error {
+func WithLock(path string, fn func() error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func (d Debootstrap) Image(ctx context.Context, cacheDir string) (v1.Image, erro
 // the OCI layout layoutDir and read from there afterwards: compressing a
 // full Debian tree takes long enough that tests should not repeat it.
 func RootfsImage(rootfs, layoutDir string) (v1.Image, error) {
-	err := withLock(layoutDir+".lock", func() error {
+	err := WithLock(layoutDir+".lock", func() error {
 		if _, err := os.Stat(layoutDir); err == nil {
 			return nil
 		}
