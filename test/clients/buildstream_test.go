@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	testimages "github.com/sandbarn/sandbarn/test/images"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // chrootInstance is the farm's instance name for the input-root execution
@@ -25,7 +26,7 @@ const chrootInstance = "chroot"
 func TestBuildStreamChroot(t *testing.T) {
 	c := newClient(t)
 	if _, err := os.Stat(testimages.BusyboxBinary); err != nil {
-		skipOrFail(t, "the element's sysroot needs busybox-static (apt-get install busybox-static): %v", err)
+		testenv.SkipOrFail(t, "the element's sysroot needs busybox-static (apt-get install busybox-static): %v", err)
 	}
 	f := startFarm(t, c.shared)
 	token := fmt.Sprintf("sysroot-%d", rand.Uint64())
@@ -87,12 +88,12 @@ func buildAndCheckout(t *testing.T, c *client, f *farm, name string) string {
 	bst := []string{"bst", "--no-interactive", "--config", "/work/" + conf, "--directory", "/work/project"}
 	r := c.run(ctx, nil, append(bst, "build", "check.bst")...)
 	if r.exitCode != 0 {
-		t.Fatalf("%s bst build exited with %d:\n%s", name, r.exitCode, tail(r.output))
+		t.Fatalf("%s bst build exited with %d:\n%s", name, r.exitCode, testenv.Tail(r.output))
 	}
 	out := filepath.Join("bst-"+name, "checkout")
 	r = c.run(ctx, nil, append(bst, "artifact", "checkout", "--deps", "none", "--directory", "/work/"+out, "check.bst")...)
 	if r.exitCode != 0 {
-		t.Fatalf("%s bst artifact checkout exited with %d:\n%s", name, r.exitCode, tail(r.output))
+		t.Fatalf("%s bst artifact checkout exited with %d:\n%s", name, r.exitCode, testenv.Tail(r.output))
 	}
 	return c.hostPath(out)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // client runs programs inside the client root, with a per-test host
@@ -24,7 +26,7 @@ type client struct {
 func newClient(t *testing.T) *client {
 	t.Helper()
 	root := requireClientRoot(t)
-	shared := tempDir(t, "sandbarn-clients-")
+	shared := testenv.TempDir(t, "sandbarn-clients-")
 	if err := os.MkdirAll(filepath.Join(shared, "home"), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	testimages "github.com/sandbarn/sandbarn/test/images"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // clientRootRecipe is what the client root is made of; its hash names the
@@ -58,22 +59,22 @@ func cacheDir() (string, error) {
 func requireClientRoot(t *testing.T) string {
 	t.Helper()
 	if os.Getuid() != 0 {
-		skipOrFail(t, "the client root needs root (debootstrap, mount namespaces, pivot_root)")
+		testenv.SkipOrFail(t, "the client root needs root (debootstrap, mount namespaces, pivot_root)")
 	}
 	for _, tool := range []string{"debootstrap", "unshare", "pivot_root"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, "%s is not installed (apt-get install debootstrap util-linux): %v", tool, err)
+			testenv.SkipOrFail(t, "%s is not installed (apt-get install debootstrap util-linux): %v", tool, err)
 		}
 	}
 	dir, err := cacheDir()
 	if err != nil {
-		skipOrFail(t, "%v", err)
+		testenv.SkipOrFail(t, "%v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clientRootTimeout)
 	defer cancel()
 	root, err := clientRoot(ctx, dir)
 	if err != nil {
-		skipOrFail(t, "cannot build the sid client root (is deb.debian.org reachable?): %v", err)
+		testenv.SkipOrFail(t, "cannot build the sid client root (is deb.debian.org reachable?): %v", err)
 	}
 	return root
 }
@@ -161,16 +162,7 @@ func removeTree(dir string) error {
 func run(ctx context.Context, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, tail(string(out)))
+		return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, testenv.Tail(string(out)))
 	}
 	return nil
-}
-
-// tail keeps the end of long output, where the error usually is.
-func tail(s string) string {
-	const keep = 6000
-	if len(s) > keep {
-		return "..." + s[len(s)-keep:]
-	}
-	return s
 }

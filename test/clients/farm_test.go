@@ -1,21 +1,17 @@
 package clients
 
 import (
-	"context"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // farmStartTimeout bounds how long `sandbarn farm` may take to serve REAPI.
@@ -28,7 +24,7 @@ type farm struct {
 	t      *testing.T
 	addr   string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *testenv.LockedBuffer
 	exited chan struct{}
 	err    error
 }
@@ -38,7 +34,6 @@ var sandbarnBuild struct {
 	once sync.Once
 	path string
 	err  error
-	out  []byte
 }
 
 // sandbarnBinary builds cmd/sandbarn with this test's build tags.
@@ -51,30 +46,14 @@ func sandbarnBinary(t *testing.T) string {
 			b.err = err
 			return
 		}
-		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err != nil {
-			b.err = err
-			return
+		if b.path, b.err = testenv.BuildProgram("sandbarn", dir); b.err != nil {
+			os.RemoveAll(dir)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		b.path = filepath.Join(dir, "sandbarn")
-		cmd := exec.CommandContext(ctx, goTool(), "build", "-tags", buildTags, "-o", b.path, "./cmd/sandbarn")
-		cmd.Dir = root
-		b.out, b.err = cmd.CombinedOutput()
 	})
 	if b.err != nil {
-		skipOrFail(t, "cmd/sandbarn does not build: %v\n%s", b.err, b.out)
+		testenv.SkipOrFail(t, "%v", b.err)
 	}
 	return b.path
-}
-
-// goTool finds the go command that is running these tests.
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 // startFarm runs `sandbarn farm` with its data below base and stops it
@@ -82,7 +61,7 @@ func goTool() string {
 func startFarm(t *testing.T, base string) *farm {
 	t.Helper()
 	bin := sandbarnBinary(t)
-	f := &farm{t: t, addr: freeLoopbackAddr(t), output: &lockedBuffer{}, exited: make(chan struct{})}
+	f := &farm{t: t, addr: freeLoopbackAddr(t), output: &testenv.LockedBuffer{}, exited: make(chan struct{})}
 	// Two slots, so a long action being cancelled does not hold up the
 	// next one; no admin listener, whose fixed default port other test
 	// packages' farms would also want.
@@ -101,7 +80,7 @@ func startFarm(t *testing.T, base string) *farm {
 	t.Cleanup(func() {
 		f.stop()
 		if t.Failed() {
-			t.Logf("sandbarn farm output:\n%s", tail(f.output.String()))
+			t.Logf("sandbarn farm output:\n%s", testenv.Tail(f.output.String()))
 		}
 	})
 	f.waitReady()
@@ -127,34 +106,12 @@ func (f *farm) url() string {
 	return "http://" + f.addr
 }
 
-// waitReady polls GetCapabilities: a listening socket alone does not mean
-// the services are registered.
+// waitReady waits until the farm answers REAPI, failing the test with
+// its output if it exits or does not answer in time.
 func (f *farm) waitReady() {
 	f.t.Helper()
-	conn, err := grpc.NewClient(f.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer conn.Close()
-	client := remoteexecution.NewCapabilitiesClient(conn)
-	deadline := time.Now().Add(farmStartTimeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := client.GetCapabilities(ctx, &remoteexecution.GetCapabilitiesRequest{})
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case <-f.exited:
-			f.t.Fatalf("sandbarn farm exited before serving (%v); output:\n%s", f.err, tail(f.output.String()))
-		default:
-		}
-		if time.Now().After(deadline) {
-			f.t.Fatalf("sandbarn farm does not answer GetCapabilities on %s after %v: %v; output:\n%s",
-				f.addr, farmStartTimeout, err, tail(f.output.String()))
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err := testenv.WaitForREAPI(f.addr, farmStartTimeout, f.exited); err != nil {
+		f.t.Fatalf("sandbarn farm: %v (%v); output:\n%s", err, f.err, testenv.Tail(f.output.String()))
 	}
 }
 

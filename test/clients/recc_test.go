@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // TestReccCompile compiles a C file that includes a header through recc
@@ -42,16 +44,16 @@ func TestReccCompile(t *testing.T) {
 	argv := append(append(append([]string{"env"}, env...), "recc"), compile...)
 	r := c.run(ctx, nil, inDir("/work/remote", argv...)...)
 	if r.exitCode != 0 {
-		t.Fatalf("recc exited with %d:\n%s", r.exitCode, tail(r.output))
+		t.Fatalf("recc exited with %d:\n%s", r.exitCode, testenv.Tail(r.output))
 	}
 	for _, want := range []string{"Executing action remotely", "Remote execution finished with exit code 0"} {
 		if !strings.Contains(r.output, want) {
-			t.Fatalf("recc's log lacks %q: the compile did not run on the farm\n%s", want, tail(r.output))
+			t.Fatalf("recc's log lacks %q: the compile did not run on the farm\n%s", want, testenv.Tail(r.output))
 		}
 	}
 	r = c.run(ctx, nil, inDir("/work/local", compile...)...)
 	if r.exitCode != 0 {
-		t.Fatalf("local gcc exited with %d:\n%s", r.exitCode, tail(r.output))
+		t.Fatalf("local gcc exited with %d:\n%s", r.exitCode, testenv.Tail(r.output))
 	}
 	remote := readFile(t, c.hostPath("remote/hello.o"))
 	local := readFile(t, c.hostPath("local/hello.o"))

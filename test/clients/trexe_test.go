@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // clientTimeout bounds one client invocation, a BuildStream build included.
@@ -34,10 +36,10 @@ func TestTrexeStdout(t *testing.T) {
 	const want = "hello from a sandbarn action"
 	r := trexe(ctx, c, f, "--", "/bin/echo", want)
 	if r.exitCode != 0 {
-		t.Fatalf("trexe exited with %d:\n%s", r.exitCode, tail(r.output))
+		t.Fatalf("trexe exited with %d:\n%s", r.exitCode, testenv.Tail(r.output))
 	}
 	if !strings.Contains(r.output, want) {
-		t.Fatalf("trexe output lacks the action's stdout %q:\n%s", want, tail(r.output))
+		t.Fatalf("trexe output lacks the action's stdout %q:\n%s", want, testenv.Tail(r.output))
 	}
 }
 
@@ -61,7 +63,7 @@ func TestTrexeCancel(t *testing.T) {
 	})
 	r := trexe(ctx, c, f, "--no-wait", "--", "/bin/sleep", marker)
 	if r.exitCode != 0 {
-		t.Fatalf("trexe --no-wait exited with %d:\n%s", r.exitCode, tail(r.output))
+		t.Fatalf("trexe --no-wait exited with %d:\n%s", r.exitCode, testenv.Tail(r.output))
 	}
 	op := lastLine(r.output)
 	if op == "" {
@@ -69,17 +71,17 @@ func TestTrexeCancel(t *testing.T) {
 	}
 	t.Logf("operation %s", op)
 	if !waitFor(60*time.Second, func() bool { return len(processesWithArgs("sleep", marker)) > 0 }) {
-		t.Fatalf("the action's process (sleep %s) never started; farm output:\n%s", marker, tail(f.output.String()))
+		t.Fatalf("the action's process (sleep %s) never started; farm output:\n%s", marker, testenv.Tail(f.output.String()))
 	}
 	r = trexe(ctx, c, f, "--cancel", "--operation="+op)
 	if r.exitCode != 0 {
-		t.Fatalf("trexe --cancel --operation=%s exited with %d:\n%s", op, r.exitCode, tail(r.output))
+		t.Fatalf("trexe --cancel --operation=%s exited with %d:\n%s", op, r.exitCode, testenv.Tail(r.output))
 	}
 	if !waitFor(15*time.Second, func() bool { return len(processesWithArgs("sleep", marker)) == 0 }) {
 		t.Fatalf("sleep %s still runs 15s after trexe --cancel (pids %v)", marker, processesWithArgs("sleep", marker))
 	}
 	r = trexe(ctx, c, f, "--operation="+op, "--wait")
-	t.Logf("trexe --operation=%s --wait after the cancel: exit %d\n%s", op, r.exitCode, tail(r.output))
+	t.Logf("trexe --operation=%s --wait after the cancel: exit %d\n%s", op, r.exitCode, testenv.Tail(r.output))
 	if r.exitCode == 0 {
 		t.Errorf("waiting for the cancelled operation succeeded; it should report the cancellation")
 	}
@@ -104,11 +106,11 @@ func TestTrexeStreamLogs(t *testing.T) {
 	err := cmd.Run()
 	finished := time.Now()
 	if err != nil {
-		t.Fatalf("trexe --stream-logs: %v\n%s", err, tail(out.String()))
+		t.Fatalf("trexe --stream-logs: %v\n%s", err, testenv.Tail(out.String()))
 	}
 	seen, ok := out.firstContaining(early)
 	if !ok {
-		t.Fatalf("trexe --stream-logs never printed %q:\n%s", early, tail(out.String()))
+		t.Fatalf("trexe --stream-logs never printed %q:\n%s", early, testenv.Tail(out.String()))
 	}
 	t.Logf("%q shown %v after start, %v before trexe exited", early, seen.Sub(started).Round(time.Millisecond),
 		finished.Sub(seen).Round(time.Millisecond))
@@ -116,7 +118,7 @@ func TestTrexeStreamLogs(t *testing.T) {
 	// printed; output that only arrives with the result comes after it.
 	if finished.Sub(seen) < pause/2 {
 		t.Fatalf("%q appeared only %v before trexe exited (the action sleeps %v after printing it): not streamed live\n%s",
-			early, finished.Sub(seen), pause, tail(out.String()))
+			early, finished.Sub(seen), pause, testenv.Tail(out.String()))
 	}
 }
 

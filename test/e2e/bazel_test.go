@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // bazelCommandTimeout bounds one Bazel command, so a hung farm fails the
@@ -21,7 +23,7 @@ func requireBazel(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("bazel")
 	if err != nil {
-		skipOrFail(t, "bazel not found on PATH (apt-get install -y bazel-bootstrap): %v", err)
+		testenv.SkipOrFail(t, "bazel not found on PATH (apt-get install -y bazel-bootstrap): %v", err)
 	}
 	return p
 }
@@ -91,7 +93,7 @@ func (b *bazel) execute(command string, args ...string) (bazelRun, error) {
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		return r, fmt.Errorf("bazel %s timed out after %v; output:\n%s", command, bazelCommandTimeout, tail(r.output))
+		return r, fmt.Errorf("bazel %s timed out after %v; output:\n%s", command, bazelCommandTimeout, testenv.Tail(r.output))
 	case errors.As(err, &exitErr):
 		r.exitCode = exitErr.ExitCode()
 	case err != nil:
@@ -106,7 +108,7 @@ func (b *bazel) mustRun(command string, args ...string) string {
 	b.t.Helper()
 	r := b.run(command, args...)
 	if r.exitCode != 0 {
-		b.t.Fatalf("bazel %s %s failed with exit code %d; output:\n%s", command, strings.Join(args, " "), r.exitCode, tail(r.output))
+		b.t.Fatalf("bazel %s %s failed with exit code %d; output:\n%s", command, strings.Join(args, " "), r.exitCode, testenv.Tail(r.output))
 	}
 	return r.output
 }
@@ -126,13 +128,4 @@ func (b *bazel) shutdown() {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		b.t.Logf("bazel shutdown: %v\n%s", err, out)
 	}
-}
-
-// tail keeps the end of long Bazel output, where the errors are.
-func tail(s string) string {
-	const keep = 8000
-	if len(s) <= keep {
-		return s
-	}
-	return "...\n" + s[len(s)-keep:]
 }

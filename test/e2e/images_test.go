@@ -17,6 +17,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	testimages "github.com/sandbarn/sandbarn/test/images"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // imagesNotConfigured matches the farm's refusal of container-image while
@@ -35,9 +36,9 @@ func TestTwoImages(t *testing.T) {
 	t.Parallel()
 	bazelBin := requireBazel(t)
 	if os.Getuid() != 0 {
-		skipOrFail(t, "building the bookworm test image with debootstrap needs root")
+		testenv.SkipOrFail(t, "building the bookworm test image with debootstrap needs root")
 	}
-	base := tempDir(t, "sandbarn-e2e-images-")
+	base := testenv.TempDir(t, "sandbarn-e2e-images-")
 	reg := startRegistry(t)
 	busybox := pushTestImage(t, reg, "test/busybox", busyboxImage(t, base))
 	bookworm := pushTestImage(t, reg, "test/bookworm", bookwormImage(t))
@@ -50,10 +51,10 @@ func TestTwoImages(t *testing.T) {
 	execLog := filepath.Join(base, "images-exec-log.json")
 	r := bz.run("build", append(flags, "--execution_log_json_file="+execLog, "//os:all")...)
 	if r.exitCode != 0 && imagesNotConfigured.MatchString(r.output) {
-		skipOrFail(t, "the farm's runner refuses container-image (no image store wired in yet):\n%s", tail(r.output))
+		testenv.SkipOrFail(t, "the farm's runner refuses container-image (no image store wired in yet):\n%s", testenv.Tail(r.output))
 	}
 	if r.exitCode != 0 {
-		t.Fatalf("bazel build //os:all failed with exit code %d; output:\n%s", r.exitCode, tail(r.output))
+		t.Fatalf("bazel build //os:all failed with exit code %d; output:\n%s", r.exitCode, testenv.Tail(r.output))
 	}
 	requireAllRemote(t, readExecLog(t, execLog))
 	bin := bz.info("bazel-bin", flags...)
@@ -90,7 +91,7 @@ func pushTestImage(t *testing.T, host, repo string, img v1.Image) string {
 func busyboxImage(t *testing.T, base string) v1.Image {
 	t.Helper()
 	if _, err := os.Stat(testimages.BusyboxBinary); err != nil {
-		skipOrFail(t, "busybox-static is not installed (apt-get install -y busybox-static): %v", err)
+		testenv.SkipOrFail(t, "busybox-static is not installed (apt-get install -y busybox-static): %v", err)
 	}
 	img, err := testimages.BusyboxImage(filepath.Join(base, "busybox-rootfs"))
 	if err != nil {
@@ -112,7 +113,7 @@ func bookwormImage(t *testing.T) v1.Image {
 	start := time.Now()
 	img, err := testimages.BookwormMinbase.Image(ctx, cache)
 	if err != nil {
-		skipOrFail(t, "cannot build the bookworm test image (needs debootstrap and deb.debian.org): %v", err)
+		testenv.SkipOrFail(t, "cannot build the bookworm test image (needs debootstrap and deb.debian.org): %v", err)
 	}
 	t.Logf("bookworm image ready in %v (cache %s)", time.Since(start).Round(time.Millisecond), cache)
 	return img

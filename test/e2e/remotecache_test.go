@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // cacheTargets is everything in the workspace except the test that fails
@@ -16,11 +18,11 @@ var cacheTargets = []string{"--", "//...", "-//failing/..."}
 // every action from it, with the same outputs.
 func TestRemoteCache(t *testing.T) {
 	bazelBin := requireBazel(t)
-	base := tempDir(t, "sandbarn-e2e-cache-")
+	base := testenv.TempDir(t, "sandbarn-e2e-cache-")
 	storageBin := buildProgram(t, "bb_storage", base)
 	example := filepath.Join(repoRoot(t), "configs", "bb_storage.jsonnet")
 	if _, err := os.Stat(example); err != nil {
-		skipOrFail(t, "no example bb_storage configuration yet: %v", err)
+		testenv.SkipOrFail(t, "no example bb_storage configuration yet: %v", err)
 	}
 	config, addr := writeStorageConfig(t, example, filepath.Join(base, "storage"))
 	startServer(t, "bb_storage", addr, storageBin, config)

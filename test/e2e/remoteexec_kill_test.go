@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 const (
@@ -26,7 +28,7 @@ const (
 // the action must run again, and Bazel's build must succeed.
 func TestRemoteExecutionSurvivesKills(t *testing.T) {
 	bazelBin := requireBazel(t)
-	base := tempDir(t, "sandbarn-e2e-kill-")
+	base := testenv.TempDir(t, "sandbarn-e2e-kill-")
 	f := startFarm(t, buildProgram(t, "sandbarn", base), base)
 	ws := newWorkspace(t, base)
 	bz := newBazel(t, bazelBin, ws, base, "remote")
@@ -66,7 +68,7 @@ func killMidAction(t *testing.T, f *farm, bz *bazel, ws *workspace, flags []stri
 		t.Fatal(res.err)
 	}
 	if res.run.exitCode != 0 {
-		t.Fatalf("the build failed after the %s was killed: exit code %d; output:\n%s", role, res.run.exitCode, tail(res.run.output))
+		t.Fatalf("the build failed after the %s was killed: exit code %d; output:\n%s", role, res.run.exitCode, testenv.Tail(res.run.output))
 	}
 	requireSlowOutput(t, bz, flags, nonce)
 	waitForRestart(t, f, role, victim.pid)
@@ -91,7 +93,7 @@ func waitForAction(t *testing.T, f *farm, stale map[int]bool, done chan bazelRes
 		select {
 		case res := <-done:
 			t.Fatalf("the build ended before its action was seen on the farm (err %v, exit %d); output:\n%s",
-				res.err, res.run.exitCode, tail(res.run.output))
+				res.err, res.run.exitCode, testenv.Tail(res.run.output))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

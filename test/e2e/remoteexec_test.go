@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 const (
@@ -26,7 +28,7 @@ const (
 func TestRemoteExecution(t *testing.T) {
 	t.Parallel()
 	bazelBin := requireBazel(t)
-	base := tempDir(t, "sandbarn-e2e-exec-")
+	base := testenv.TempDir(t, "sandbarn-e2e-exec-")
 	f := startFarm(t, buildProgram(t, "sandbarn", base), base)
 	ws := newWorkspace(t, base)
 	remote := newBazel(t, bazelBin, ws, base, "remote")
@@ -75,10 +77,10 @@ func passingRemoteTest(t *testing.T, bz *bazel, flags []string, base string) {
 func failingRemoteTest(t *testing.T, bz *bazel, flags []string) {
 	r := bz.run("test", append(flags, failingTest)...)
 	if r.exitCode != bazelTestsFailed {
-		t.Fatalf("bazel test %s: exit code %d, want %d (tests failed); output:\n%s", failingTest, r.exitCode, bazelTestsFailed, tail(r.output))
+		t.Fatalf("bazel test %s: exit code %d, want %d (tests failed); output:\n%s", failingTest, r.exitCode, bazelTestsFailed, testenv.Tail(r.output))
 	}
 	if !strings.Contains(r.output, failingTest) || !strings.Contains(r.output, "FAILED") {
-		t.Errorf("Bazel's output does not report %s as FAILED:\n%s", failingTest, tail(r.output))
+		t.Errorf("Bazel's output does not report %s as FAILED:\n%s", failingTest, testenv.Tail(r.output))
 	}
 	log := readTestLog(t, bz, flags, "failing/fail_test")
 	for _, want := range []string{failureMarker, "stderr line from the failing test"} {
@@ -94,7 +96,7 @@ func failingRemoteTest(t *testing.T, bz *bazel, flags []string) {
 func memoryLimitedTest(t *testing.T, bz *bazel, flags []string) {
 	r := bz.run("test", append(flags, memoryTest)...)
 	if r.exitCode != bazelTestsFailed {
-		t.Fatalf("bazel test %s: exit code %d, want %d (tests failed); output:\n%s", memoryTest, r.exitCode, bazelTestsFailed, tail(r.output))
+		t.Fatalf("bazel test %s: exit code %d, want %d (tests failed); output:\n%s", memoryTest, r.exitCode, bazelTestsFailed, testenv.Tail(r.output))
 	}
 	log := readTestLog(t, bz, flags, "failing/memory_test")
 	if strings.Contains(log, "SANDBARN_E2E_MEMORY_NOT_LIMITED") {

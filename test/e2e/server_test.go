@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"net"
 	"os"
 	"os/exec"
@@ -10,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // serverStartTimeout bounds how long a program may take to serve REAPI.
@@ -26,7 +23,7 @@ type server struct {
 	name   string
 	addr   string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *testenv.LockedBuffer
 	exited chan struct{}
 	err    error
 }
@@ -46,7 +43,7 @@ func freeLoopbackPort(t *testing.T) int {
 // GetCapabilities, and stops the program when the test ends.
 func startServer(t *testing.T, name, addr, bin string, args ...string) *server {
 	t.Helper()
-	s := &server{t: t, name: name, addr: addr, output: &lockedBuffer{}, exited: make(chan struct{})}
+	s := &server{t: t, name: name, addr: addr, output: &testenv.LockedBuffer{}, exited: make(chan struct{})}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout = s.output
 	s.cmd.Stderr = s.output
@@ -61,41 +58,19 @@ func startServer(t *testing.T, name, addr, bin string, args ...string) *server {
 	t.Cleanup(func() {
 		s.kill()
 		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tail(s.output.String()))
+			t.Logf("%s output:\n%s", name, testenv.Tail(s.output.String()))
 		}
 	})
 	s.waitReady()
 	return s
 }
 
-// waitReady polls GetCapabilities: a listening socket alone does not mean
-// the services are registered.
+// waitReady waits until the server answers REAPI, failing the test with
+// its output if it exits or does not answer in time.
 func (s *server) waitReady() {
 	s.t.Helper()
-	conn, err := grpc.NewClient(s.addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer conn.Close()
-	client := remoteexecution.NewCapabilitiesClient(conn)
-	deadline := time.Now().Add(serverStartTimeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, err := client.GetCapabilities(ctx, &remoteexecution.GetCapabilitiesRequest{})
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case <-s.exited:
-			s.t.Fatalf("%s exited before serving (%v); output:\n%s", s.name, s.err, tail(s.output.String()))
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("%s does not answer GetCapabilities on %s after %v: %v; output:\n%s",
-				s.name, s.addr, serverStartTimeout, err, tail(s.output.String()))
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err := testenv.WaitForREAPI(s.addr, serverStartTimeout, s.exited); err != nil {
+		s.t.Fatalf("%s: %v (%v); output:\n%s", s.name, err, s.err, testenv.Tail(s.output.String()))
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // farm is one bb_runner process and the host side of its world: a build
@@ -47,7 +48,7 @@ const nobody = 65534
 func startFarm(t *testing.T, rootless bool) *farm {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("the escape suite runs bb_runner with the container sandbox, which needs root (CI runs as root)")
+		testenv.SkipOrFail(t, "the escape suite runs bb_runner with the container sandbox, which needs root (CI runs as root)")
 	}
 	f := &farm{dir: t.TempDir(), rootless: rootless}
 	f.rootSecret = filepath.Join("/root", ".sandbarn-escape-"+strconv.Itoa(os.Getpid()))
@@ -95,7 +96,7 @@ func startFarm(t *testing.T, rootless bool) *farm {
 		must(t, os.Chown(filepath.Join(f.build, slotRoot, "input.txt"), 0, 0))
 		setpriv, err := exec.LookPath("setpriv")
 		if err != nil {
-			t.Skip("setpriv (util-linux) is not installed")
+			testenv.SkipOrFail(t, "setpriv (util-linux) is not installed")
 		}
 		id := strconv.Itoa(nobody)
 		f.runner = exec.Command(setpriv, "--reuid", id, "--regid", id, "--clear-groups", "--inh-caps=-all", bin, config)

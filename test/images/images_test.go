@@ -10,6 +10,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // imageFile reads one file of an image's flattened filesystem.
@@ -38,7 +39,7 @@ func imageFile(t *testing.T, img v1.Image, name string) (string, bool) {
 
 func TestBusyboxImage(t *testing.T) {
 	if _, err := os.Stat(BusyboxBinary); err != nil {
-		t.Skipf("busybox-static is not installed: %v", err)
+		testenv.SkipOrFail(t, "busybox-static is not installed: %v", err)
 	}
 	img, err := BusyboxImage(t.TempDir())
 	if err != nil {
@@ -56,7 +57,7 @@ func TestBusyboxImage(t *testing.T) {
 // time (a minute or two) and needs root and network access to the mirror.
 func TestBookwormImage(t *testing.T) {
 	if os.Getuid() != 0 {
-		t.Skip("debootstrap needs root")
+		testenv.SkipOrFail(t, "debootstrap needs root")
 	}
 	if testing.Short() {
 		t.Skip("debootstrap of bookworm is slow; not in -short mode")

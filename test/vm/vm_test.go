@@ -4,6 +4,8 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+
+	"github.com/sandbarn/sandbarn/test/testenv"
 )
 
 // TestContainerTestsOnCgroupV2 boots the VM and runs the sandbox tests
@@ -14,11 +16,11 @@ func TestContainerTestsOnCgroupV2(t *testing.T) {
 		t.Skip("set SANDBARN_VM_TEST=1 to boot the cgroup v2 VM (minutes under qemu emulation)")
 	}
 	if os.Geteuid() != 0 {
-		skipOrFail(t, "the VM harness downloads a kernel package and builds an initramfs as root")
+		testenv.SkipOrFail(t, "the VM harness downloads a kernel package and builds an initramfs as root")
 	}
 	for _, tool := range []string{"qemu-system-x86_64", "busybox", "cpio", "apt-get"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, tool+" is not installed (apt-get install qemu-system-x86 busybox-static cpio)")
+			testenv.SkipOrFail(t, "%s is not installed (apt-get install qemu-system-x86 busybox-static cpio)", tool)
 		}
 	}
 	cmd := exec.Command("./run.sh", "-test.v")
@@ -26,14 +28,4 @@ func TestContainerTestsOnCgroupV2(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("container tests in the cgroup v2 VM failed: %v", err)
 	}
-}
-
-// skipOrFail skips when a prerequisite is missing, except in CI, where the
-// VM test must run.
-func skipOrFail(t *testing.T, reason string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal(reason)
-	}
-	t.Skip(reason)
 }
