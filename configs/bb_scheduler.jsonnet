@@ -52,4 +52,6 @@
   completedRetention: '1m',
   priorityMinimum: -1000,
   priorityMaximum: 1000,
+  // gRPC goroutine pool: more than the worker slots plus waiting clients.
+  streamWorkers: 1024,
 }

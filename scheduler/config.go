@@ -73,6 +73,9 @@ type Config struct {
 	PriorityMaximum int32
 	// MaximumMessageSize bounds the Action and Command read from the CAS.
 	MaximumMessageSize int64
+	// StreamWorkers is the goroutine pool of the gRPC servers carrying the
+	// scheduler's services (see ServerOptions).
+	StreamWorkers int
 
 	// foldCase is CaseInsensitiveProperties as a set, built by withDefaults.
 	foldCase map[string]bool
@@ -95,6 +98,7 @@ func DefaultConfig() Config {
 		PriorityMinimum:              -1000,
 		PriorityMaximum:              1000,
 		MaximumMessageSize:           16 << 20,
+		StreamWorkers:                1024,
 	}
 }
 
@@ -126,6 +130,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaximumMessageSize == 0 {
 		c.MaximumMessageSize = d.MaximumMessageSize
+	}
+	if c.StreamWorkers == 0 {
+		c.StreamWorkers = d.StreamWorkers
 	}
 	if c.CaseInsensitiveProperties == nil {
 		c.CaseInsensitiveProperties = DefaultCaseInsensitiveProperties

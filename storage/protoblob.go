@@ -24,10 +24,13 @@ func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64
 		return nil, err
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
-	if err != nil {
+	// The digest's size is the usual length (not for Action Cache entries,
+	// keyed by the action's digest), so size the buffer for it up front.
+	buf := bytes.NewBuffer(make([]byte, 0, min(d.Size, maxSize)+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxSize+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > maxSize {
 		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
 	}

@@ -37,6 +37,9 @@ type config struct {
 	CompletedRetention           configfile.Duration `json:"completedRetention"`
 	PriorityMinimum              int32               `json:"priorityMinimum"`
 	PriorityMaximum              int32               `json:"priorityMaximum"`
+	// StreamWorkers sizes the gRPC servers' goroutine pool; make it larger
+	// than the worker slots plus the clients waiting at once. 0 means 1024.
+	StreamWorkers int `json:"streamWorkers"`
 }
 
 // storageConfig points at the CAS and Action Cache (bb_storage or any
@@ -87,5 +90,6 @@ func (c *config) schedulerConfig() scheduler.Config {
 		PriorityMinimum:              c.PriorityMinimum,
 		PriorityMaximum:              c.PriorityMaximum,
 		MaximumMessageSize:           int64(c.MaxMessageSizeBytes),
+		StreamWorkers:                c.StreamWorkers,
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
 	"time"
 
@@ -81,8 +80,8 @@ func run(ctx context.Context, path string) error {
 
 	serverOpts := []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxMessageSizeBytes), grpc.MaxSendMsgSize(cfg.MaxMessageSizeBytes),
-		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
 	}
+	serverOpts = append(serverOpts, sched.ServerOptions()...)
 	clients := grpc.NewServer(serverOpts...)
 	sched.RegisterExecution(clients)
 	logstreampb.RegisterLogStreamServiceServer(clients, logstream.NewService(logs))

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
@@ -90,7 +91,8 @@ func (d Digest) WithInstance(instance string) Digest {
 
 // Key identifies the blob regardless of instance name.
 func (d Digest) Key() string {
-	return fmt.Sprintf("%s-%d", d.Hash, d.Size)
+	// Built by hand, not with fmt: every storage lookup makes one.
+	return d.Hash + "-" + strconv.FormatInt(d.Size, 10)
 }
 
 // String formats the digest as HASH/SIZE, prefixed with the instance name

@@ -79,11 +79,12 @@ func Run(ctx context.Context, o Options, self string) error {
 	sched.UseLogStreams(logs)
 	opts := grpcservers.Options{Execution: sched.ExecutionCapabilities(), UploadDirectory: o.path("uploads"),
 		ByteStreamRoutes: []grpcservers.ByteStreamRoute{{Match: logstream.IsName, Server: logstream.NewByteStream(logs)}}}
-	public := grpc.NewServer(opts.ServerOptions()...)
+	serverOpts := append(opts.ServerOptions(), sched.ServerOptions()...)
+	public := grpc.NewServer(serverOpts...)
 	grpcservers.Register(public, cas, ac, opts)
 	sched.RegisterExecution(public)
 	logstreampb.RegisterLogStreamServiceServer(public, logstream.NewService(logs))
-	internal := grpc.NewServer(opts.ServerOptions()...)
+	internal := grpc.NewServer(serverOpts...)
 	grpcservers.Register(internal, cas, ac, opts)
 	sched.RegisterOperationQueue(internal)
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"github.com/sandbarn/sandbarn/scheduler"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -59,7 +59,8 @@ func grpcFloor(n, clients int) (float64, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	srv := grpc.NewServer(grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))))
+	// The same pool size as the scheduler's servers.
+	srv := grpc.NewServer(grpc.NumStreamWorkers(uint32(scheduler.DefaultConfig().StreamWorkers)))
 	f := newFloorServer()
 	remoteexecution.RegisterExecutionServer(srv, f)
 	remoteworker.RegisterOperationQueueServer(srv, f)

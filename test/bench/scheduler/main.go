@@ -37,18 +37,10 @@ func main() {
 	clients := flag.Int("clients", 200, "concurrent Execute calls")
 	queued := flag.Int("queued", 20000, "operations queued for the memory measurement")
 	only := flag.Int("workers", 0, "run only this worker count (default: 1, 10 and 100)")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the throughput runs here")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the scheduler runs here, and one of the gRPC floor to this name plus .floor")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the scheduler runs here")
 	flag.Parse()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
+	startProfile(*cpuProfile)
 
 	gogc := os.Getenv("GOGC")
 	if gogc == "" {
@@ -69,18 +61,52 @@ func main() {
 		}
 		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", workers, *ops, r.dispatch, r.endToEnd, r.cpuMicros, 2e6/r.cpuMicros)
 	}
+	pprof.StopCPUProfile()
+	writeAllocs(*memProfile)
+	if *cpuProfile != "" {
+		startProfile(*cpuProfile + ".floor")
+	}
 	floorRate, floorCPU, err := grpcFloor(*ops, *clients)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(tw, "gRPC floor\t%d\t-\t%.0f\t%.0f\t%.0f\t\n", *ops, floorRate, floorCPU, 2e6/floorCPU)
-	tw.Flush()
 	pprof.StopCPUProfile()
+	tw.Flush()
 	perOp, err := memoryPerQueued(*queued)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("\nmemory per queued operation: %.0f bytes (%d operations queued, no workers)\n", perOp, *queued)
+}
+
+// startProfile starts a CPU profile written to path, if path is set.
+func startProfile(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// writeAllocs writes the allocation profile so far to path, if path is set.
+func writeAllocs(path string) {
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		log.Fatal(err)
+	}
 }
 
 // farm is a scheduler behind a loopback TCP listener.
@@ -101,9 +127,7 @@ func newFarm() (*farm, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Stream workers reuse goroutines (and their grown stacks) across RPCs
-	// instead of starting one per RPC.
-	srv := grpc.NewServer(grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))))
+	srv := grpc.NewServer(s.ServerOptions()...)
 	s.RegisterExecution(srv)
 	s.RegisterOperationQueue(srv)
 	go srv.Serve(lis)
