@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
@@ -52,12 +52,11 @@ func (f *floorServer) Synchronize(ctx context.Context, req *remoteworker.Synchro
 		WorkerState: &remoteworker.DesiredState_Idle{Idle: &emptypb.Empty{}}}}, nil
 }
 
-// grpcFloor runs n operations' worth of RPCs against a floorServer and
-// returns ops/s and CPU µs per operation.
-func grpcFloor(n, clients int) (float64, float64, error) {
+// grpcFloor runs n operations' worth of RPCs against a floorServer.
+func grpcFloor(n, clients int) (result, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
 	// The same pool size as the scheduler's servers.
 	srv := grpc.NewServer(grpc.NumStreamWorkers(uint32(scheduler.DefaultConfig().StreamWorkers)))
@@ -68,7 +67,7 @@ func grpcFloor(n, clients int) (float64, float64, error) {
 	defer srv.Stop()
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
 	defer conn.Close()
 	exec := remoteexecution.NewExecutionClient(conn)
@@ -78,7 +77,7 @@ func grpcFloor(n, clients int) (float64, float64, error) {
 	syncReq := &remoteworker.SynchronizeRequest{WorkerId: map[string]string{"slot": "0"},
 		CurrentState: &remoteworker.CurrentState{WorkerState: &remoteworker.CurrentState_Idle{Idle: &emptypb.Empty{}}}}
 	var next, failed atomic.Int64
-	start, cpuStart := time.Now(), cpuTime()
+	m := startMeter()
 	var wg sync.WaitGroup
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -102,6 +101,9 @@ func grpcFloor(n, clients int) (float64, float64, error) {
 		}()
 	}
 	wg.Wait()
-	elapsed, cpu := time.Since(start), cpuTime()-cpuStart
-	return float64(n) / elapsed.Seconds(), float64(cpu.Microseconds()) / float64(n), nil
+	r := m.stop(n)
+	if failed.Load() > 0 {
+		return result{}, fmt.Errorf("%d floor calls failed", failed.Load())
+	}
+	return r, nil
 }

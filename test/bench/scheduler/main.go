@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -36,6 +38,7 @@ func main() {
 	ops := flag.Int("ops", 20000, "operations per throughput run")
 	clients := flag.Int("clients", 200, "concurrent Execute calls")
 	queued := flag.Int("queued", 20000, "operations queued for the memory measurement")
+	runs := flag.Int("runs", 3, "runs per row; the row shows the median run by end-to-end rate")
 	only := flag.Int("workers", 0, "run only this worker count (default: 1, 10 and 100)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the scheduler runs here, and one of the gRPC floor to this name plus .floor")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the scheduler runs here")
@@ -49,28 +52,28 @@ func main() {
 	fmt.Printf("GOMAXPROCS=%d, GOGC=%s, %d concurrent Execute calls; CPU is the whole process (clients, scheduler, workers)\n\n",
 		runtime.GOMAXPROCS(0), gogc, *clients)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workers\toperations\tdispatch ops/s\tend-to-end ops/s\tCPU µs/op\tops/s per 2 idle cores\t")
+	fmt.Fprintln(tw, "workers\toperations\tdispatch ops/s\tend-to-end ops/s\t(range)\tCPU µs/op\tops/s per 2 idle cores\tallocs/op\tKiB/op\t")
 	counts := []int{1, 10, 100}
 	if *only > 0 {
 		counts = []int{*only}
 	}
 	for _, workers := range counts {
-		r, err := throughput(*ops, *clients, workers)
+		r, err := median(*runs, func() (result, error) { return throughput(*ops, *clients, workers) })
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t\n", workers, *ops, r.dispatch, r.endToEnd, r.cpuMicros, 2e6/r.cpuMicros)
+		r.print(tw, fmt.Sprint(workers), *ops)
 	}
 	pprof.StopCPUProfile()
 	writeAllocs(*memProfile)
 	if *cpuProfile != "" {
 		startProfile(*cpuProfile + ".floor")
 	}
-	floorRate, floorCPU, err := grpcFloor(*ops, *clients)
+	r, err := median(*runs, func() (result, error) { return grpcFloor(*ops, *clients) })
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Fprintf(tw, "gRPC floor\t%d\t-\t%.0f\t%.0f\t%.0f\t\n", *ops, floorRate, floorCPU, 2e6/floorCPU)
+	r.print(tw, "gRPC floor", *ops)
 	pprof.StopCPUProfile()
 	tw.Flush()
 	perOp, err := memoryPerQueued(*queued)
@@ -159,10 +162,66 @@ func (f *farm) upload(n int) ([]digest.Digest, error) {
 	return out, nil
 }
 
-// result of one run. cpuMicros is the CPU time of the whole process
-// (client, scheduler and workers) per operation: on a shared machine the
-// wall-clock rates depend on other load, this does not.
-type result struct{ dispatch, endToEnd, cpuMicros float64 }
+// result of one run. cpuMicros, allocs and bytes are the whole
+// process's (client, scheduler and workers) per operation: on a shared
+// machine the wall-clock rates depend on other load; allocations do not.
+type result struct {
+	dispatch, endToEnd, cpuMicros float64
+	allocs, bytes                 float64
+	low, high                     float64 // end-to-end range over the runs
+}
+
+func (r result) print(tw *tabwriter.Writer, label string, ops int) {
+	dispatch := "-"
+	if r.dispatch > 0 {
+		dispatch = fmt.Sprintf("%.0f", r.dispatch)
+	}
+	fmt.Fprintf(tw, "%s\t%d\t%s\t%.0f\t%.0f-%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t\n", label, ops, dispatch, r.endToEnd,
+		r.low, r.high, r.cpuMicros, 2e6/r.cpuMicros, r.allocs, r.bytes/1024)
+}
+
+// median runs f n times and returns the run with the median end-to-end
+// rate, with the range of all runs.
+func median(n int, f func() (result, error)) (result, error) {
+	var rs []result
+	for i := 0; i < max(n, 1); i++ {
+		r, err := f()
+		if err != nil {
+			return result{}, err
+		}
+		rs = append(rs, r)
+	}
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.endToEnd, b.endToEnd) })
+	m := rs[len(rs)/2]
+	m.low, m.high = rs[0].endToEnd, rs[len(rs)-1].endToEnd
+	return m, nil
+}
+
+// meter measures a run: wall time, process CPU and allocations.
+type meter struct {
+	start       time.Time
+	cpu         time.Duration
+	mallocs, by uint64
+}
+
+func startMeter() meter {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return meter{start: time.Now(), cpu: cpuTime(), mallocs: ms.Mallocs, by: ms.TotalAlloc}
+}
+
+// stop returns the result for n operations ending now.
+func (m meter) stop(n int) result {
+	end, cpu := time.Now(), cpuTime()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return result{
+		endToEnd:  float64(n) / end.Sub(m.start).Seconds(),
+		cpuMicros: float64((cpu - m.cpu).Microseconds()) / float64(n),
+		allocs:    float64(ms.Mallocs-m.mallocs) / float64(n),
+		bytes:     float64(ms.TotalAlloc-m.by) / float64(n),
+	}
+}
 
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -202,8 +261,7 @@ func throughput(n, clients, workers int) (result, error) {
 	exec := remoteexecution.NewExecutionClient(f.conn)
 	var next atomic.Int64
 	var failed atomic.Int64
-	start := time.Now()
-	cpuStart := cpuTime()
+	m := startMeter()
 	var cw sync.WaitGroup
 	for c := 0; c < clients; c++ {
 		cw.Add(1)
@@ -221,19 +279,15 @@ func throughput(n, clients, workers int) (result, error) {
 		}()
 	}
 	cw.Wait()
-	end := time.Now()
-	cpu := cpuTime() - cpuStart
+	r := m.stop(n)
 	cancel()
 	wg.Wait()
 	if failed.Load() > 0 {
 		return result{}, fmt.Errorf("%d operations failed", failed.Load())
 	}
 	dispatched := <-dispatchedAll
-	return result{
-		dispatch:  float64(n) / dispatched.Sub(start).Seconds(),
-		endToEnd:  float64(n) / end.Sub(start).Seconds(),
-		cpuMicros: float64(cpu.Microseconds()) / float64(n),
-	}, nil
+	r.dispatch = float64(n) / dispatched.Sub(m.start).Seconds()
+	return r, nil
 }
 
 func executeOne(ctx context.Context, exec remoteexecution.ExecutionClient, d digest.Digest) error {
