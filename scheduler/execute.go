@@ -252,7 +252,8 @@ func (s *Scheduler) cacheLookup(ctx context.Context, a *admission) *operation {
 // queueAction merges a into an identical operation in flight or queues a
 // new one.
 func (s *Scheduler) queueAction(a *admission) (*operation, error) {
-	props, routingKey := s.cfg.routingProperties(a.action.Platform)
+	var keyBuf [256]byte
+	props, queueKey := s.cfg.routingProperties(a.digest.Instance, a.action.Platform, keyBuf[:0])
 	mergeKey := ""
 	if !a.doNotCache {
 		mergeKey = a.digest.Instance + "\x00" + a.digest.Function.String() + "\x00" + a.digest.Hash + "-" + strconv.FormatInt(a.digest.Size, 10)
@@ -266,7 +267,7 @@ func (s *Scheduler) queueAction(a *admission) (*operation, error) {
 	}
 	now := s.clk.Now()
 	inGrace := now.Sub(s.started) < s.cfg.StartupGracePeriod
-	q := s.queueFor(a.digest.Instance, props, routingKey, inGrace)
+	q := s.queueFor(a.digest.Instance, props, queueKey, inGrace)
 	if q == nil {
 		return nil, status.Errorf(codes.FailedPrecondition, "action %s cannot run: %s", a.digest, s.explainUnmatched(a.digest.Instance, props))
 	}
@@ -288,7 +289,7 @@ func (s *Scheduler) streamOperation(ctx context.Context, op *operation, send fun
 		s.mu.Unlock()
 		if sent != remoteexecution.ExecutionStage_UNKNOWN {
 			for st := max(sent+1, remoteexecution.ExecutionStage_QUEUED); st < snap.stage; st++ {
-				if err := send(operationMessage(snapshot{name: snap.name, digest: snap.digest, stage: st})); err != nil {
+				if err := send(operationMessage(snapshot{name: snap.name, digest: snap.digest, digestProto: snap.digestProto, stage: st})); err != nil {
 					return err
 				}
 			}
@@ -316,7 +317,7 @@ func (s *Scheduler) streamOperation(ctx context.Context, op *operation, send fun
 func operationMessage(snap snapshot) *longrunningpb.Operation {
 	md, _ := anypb.New(&remoteexecution.ExecuteOperationMetadata{
 		Stage:            snap.stage,
-		ActionDigest:     snap.digest.Proto(),
+		ActionDigest:     snap.digestProto,
 		DigestFunction:   snap.digest.Function,
 		StdoutStreamName: snap.stdoutName,
 		StderrStreamName: snap.stderrName,

@@ -19,6 +19,9 @@ type operation struct {
 	mergeKey string // "" when the action may not be merged (do_not_cache)
 	instance string
 	digest   digest.Digest
+	// digestProto is digest as a message, shared (read-only) by every
+	// message about the operation.
+	digestProto *remoteexecution.Digest
 	// action is what the worker receives: the client's Action with platform
 	// and timeout filled in.
 	action      *remoteexecution.Action
@@ -68,16 +71,17 @@ func (op *operation) addInvocation(id string) {
 // snapshot is an operation's state copied out under the lock, so that
 // messages are built without holding it.
 type snapshot struct {
-	name     string
-	digest   digest.Digest
-	stage    remoteexecution.ExecutionStage_Value
-	response *remoteexecution.ExecuteResponse
+	name        string
+	digest      digest.Digest
+	digestProto *remoteexecution.Digest
+	stage       remoteexecution.ExecutionStage_Value
+	response    *remoteexecution.ExecuteResponse
 	// stdoutName and stderrName are the log stream read names.
 	stdoutName, stderrName string
 	changed                chan struct{}
 }
 
 func (op *operation) snapshot() snapshot {
-	return snapshot{name: op.name, digest: op.digest, stage: op.stage, response: op.response, changed: op.changed,
+	return snapshot{name: op.name, digest: op.digest, digestProto: op.digestProto, stage: op.stage, response: op.response, changed: op.changed,
 		stdoutName: op.stdoutLog.GetName(), stderrName: op.stderrLog.GetName()}
 }

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,9 +19,10 @@ type property struct {
 }
 
 // routingProperties returns the properties of an action's platform that
-// take part in routing, sorted, and a key identifying them.
-func (c Config) routingProperties(p *remoteexecution.Platform) ([]property, string) {
-	var props []property
+// take part in routing, sorted, and appends to b the key of the platform
+// queue they select under the instance name.
+func (c Config) routingProperties(instance string, p *remoteexecution.Platform, b []byte) ([]property, []byte) {
+	props := make([]property, 0, len(p.GetProperties()))
 	for _, pp := range p.GetProperties() {
 		rule := c.rule(pp.Name)
 		if rule == RuleRunner {
@@ -32,20 +34,20 @@ func (c Config) routingProperties(p *remoteexecution.Platform) ([]property, stri
 		}
 		props = append(props, p)
 	}
-	sort.Slice(props, func(i, j int) bool {
-		if props[i].name != props[j].name {
-			return props[i].name < props[j].name
+	slices.SortFunc(props, func(x, y property) int {
+		if c := strings.Compare(x.name, y.name); c != 0 {
+			return c
 		}
-		return props[i].value < props[j].value
+		return strings.Compare(x.value, y.value)
 	})
-	b := make([]byte, 0, 64)
+	b = append(append(b, instance...), 0)
 	for _, pp := range props {
 		b = strconv.AppendQuote(b, pp.name)
 		b = append(b, '=')
 		b = strconv.AppendQuote(b, pp.value)
 		b = append(b, ';')
 	}
-	return props, string(b)
+	return props, b
 }
 
 // workerPlatform is what a worker advertises: each name may carry several
@@ -66,25 +68,29 @@ func newWorkerPlatform(p *remoteexecution.Platform) workerPlatform {
 // workerPlatformKey identifies a worker's platform regardless of property
 // order. It runs on every Synchronize, so it avoids fmt and maps.
 func workerPlatformKey(p *remoteexecution.Platform) string {
-	props := p.GetProperties()
-	pairs := make([][2]string, len(props))
-	for i, pp := range props {
-		pairs[i] = [2]string{pp.Name, pp.Value}
+	return string(appendPlatformKey(nil, p))
+}
+
+// appendPlatformKey appends workerPlatformKey(p) to b.
+func appendPlatformKey(b []byte, p *remoteexecution.Platform) []byte {
+	var buf [8][2]string
+	pairs := buf[:0]
+	for _, pp := range p.GetProperties() {
+		pairs = append(pairs, [2]string{pp.Name, pp.Value})
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i][0] != pairs[j][0] {
-			return pairs[i][0] < pairs[j][0]
+	slices.SortFunc(pairs, func(x, y [2]string) int {
+		if c := strings.Compare(x[0], y[0]); c != 0 {
+			return c
 		}
-		return pairs[i][1] < pairs[j][1]
+		return strings.Compare(x[1], y[1])
 	})
-	b := make([]byte, 0, 64)
 	for _, kv := range pairs {
 		b = strconv.AppendQuote(b, kv[0])
 		b = append(b, '=')
 		b = strconv.AppendQuote(b, kv[1])
 		b = append(b, ';')
 	}
-	return string(b)
+	return b
 }
 
 // satisfies reports whether the worker meets one requested property.

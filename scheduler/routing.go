@@ -118,15 +118,14 @@ func (s *Scheduler) classFor(key, prefix string, platform *remoteexecution.Platf
 // queueFor returns the queue for an action, creating it when it has
 // eligible workers or the caller allows it anyway. It returns nil when
 // no worker can take the action and create is false.
-func (s *Scheduler) queueFor(instance string, props []property, routingKey string, allowUnmatched bool) *platformQueue {
-	key := instance + "\x00" + routingKey
-	if q, ok := s.queues[key]; ok {
+func (s *Scheduler) queueFor(instance string, props []property, key []byte, allowUnmatched bool) *platformQueue {
+	if q, ok := s.queues[string(key)]; ok {
 		if len(q.classes) == 0 && !allowUnmatched {
 			return nil
 		}
 		return q
 	}
-	q := newPlatformQueue(key, instance, props)
+	q := newPlatformQueue(string(key), instance, props)
 	q.classes = s.eligibleClasses(instance, props)
 	if len(q.classes) == 0 {
 		if !allowUnmatched {
@@ -140,7 +139,7 @@ func (s *Scheduler) queueFor(instance string, props []property, routingKey strin
 	label := queueLabel(instance, props)
 	q.queuedGauge = s.metrics.queued.WithLabelValues(label)
 	q.executingGauge = s.metrics.executing.WithLabelValues(label)
-	s.queues[key] = q
+	s.queues[q.key] = q
 	return q
 }
 

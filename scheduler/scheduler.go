@@ -135,6 +135,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 // newOperation registers an operation; the caller queues or completes it.
 func (s *Scheduler) newOperation(op *operation) {
 	op.name = s.ids.NewID()
+	op.digestProto = op.digest.Proto()
 	op.changed = make(chan struct{})
 	s.ops[op.name] = op
 	if op.mergeKey != "" {

@@ -47,8 +47,12 @@ func (s *Scheduler) synchronize(ctx context.Context, req *remoteworker.Synchroni
 	if err := checkCurrentState(req.CurrentState); err != nil {
 		return nil, err
 	}
-	key := workerKey(req.WorkerId)
-	classKey := req.InstanceNamePrefix + "\x00" + workerPlatformKey(req.Platform)
+	// The keys are built on the stack; strings are made only for a new
+	// worker or class.
+	var keyBuf, classBuf [256]byte
+	key := appendWorkerKey(keyBuf[:0], req.WorkerId)
+	classKey := append(append(classBuf[:0], req.InstanceNamePrefix...), 0)
+	classKey = appendPlatformKey(classKey, req.Platform)
 
 	s.mu.Lock()
 	w := s.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, req.Platform)
@@ -71,11 +75,11 @@ func checkCurrentState(cs *remoteworker.CurrentState) error {
 }
 
 // workerFor finds or registers the worker and keeps its class current.
-func (s *Scheduler) workerFor(key string, labels map[string]string, classKey, prefix string, platform *remoteexecution.Platform) *worker {
-	w, ok := s.workers[key]
+func (s *Scheduler) workerFor(key []byte, labels map[string]string, classKey []byte, prefix string, platform *remoteexecution.Platform) *worker {
+	w, ok := s.workers[string(key)]
 	if !ok {
-		w = &worker{key: key, labels: labels}
-		s.workers[key] = w
+		w = &worker{key: string(key), labels: labels}
+		s.workers[w.key] = w
 		s.metrics.workers.Inc()
 	}
 	if w.waitElem != nil {
@@ -85,11 +89,11 @@ func (s *Scheduler) workerFor(key string, labels map[string]string, classKey, pr
 		w.waitElem = nil
 		w.wake <- nil
 	}
-	if w.class == nil || w.class.key != classKey {
+	if w.class == nil || w.class.key != string(classKey) {
 		if w.class != nil {
 			s.leaveClass(w)
 		}
-		w.class = s.classFor(classKey, prefix, platform)
+		w.class = s.classFor(string(classKey), prefix, platform)
 		w.class.workers++
 	}
 	w.lastSeen = s.clk.Now()
@@ -236,7 +240,7 @@ func (a assignment) response() *remoteworker.SynchronizeResponse {
 		return resp
 	}
 	ex := &remoteworker.DesiredState_Executing{
-		ActionDigest:       a.digest.Proto(),
+		ActionDigest:       a.op.digestProto,
 		Action:             a.action,
 		QueuedTimestamp:    timestamppb.New(a.queuedAt),
 		InstanceNameSuffix: a.suffix,

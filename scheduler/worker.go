@@ -2,7 +2,7 @@ package scheduler
 
 import (
 	"container/list"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -30,15 +30,20 @@ type worker struct {
 	wake     chan *operation
 }
 
-// workerKey formats labels canonically: sorted name="value" pairs. It
-// runs on every Synchronize, so it avoids fmt.
+// workerKey formats labels canonically: sorted name="value" pairs.
 func workerKey(labels map[string]string) string {
-	names := make([]string, 0, len(labels))
+	return string(appendWorkerKey(nil, labels))
+}
+
+// appendWorkerKey appends workerKey(labels) to b. Synchronize builds the
+// key in a stack buffer and looks the worker up without allocating.
+func appendWorkerKey(b []byte, labels map[string]string) []byte {
+	var buf [8]string
+	names := buf[:0]
 	for n := range labels {
 		names = append(names, n)
 	}
-	sort.Strings(names)
-	b := make([]byte, 0, 64)
+	slices.Sort(names)
 	b = append(b, '{')
 	for i, n := range names {
 		if i > 0 {
@@ -48,8 +53,7 @@ func workerKey(labels map[string]string) string {
 		b = append(b, '=')
 		b = strconv.AppendQuote(b, labels[n])
 	}
-	b = append(b, '}')
-	return string(b)
+	return append(b, '}')
 }
 
 // matchesPattern reports whether every label of the pattern is present

@@ -24,13 +24,22 @@ func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64
 		return nil, err
 	}
 	defer r.Close()
-	// The digest's size is the usual length (not for Action Cache entries,
-	// keyed by the action's digest), so size the buffer for it up front.
-	buf := bytes.NewBuffer(make([]byte, 0, min(d.Size, maxSize)+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(r, maxSize+1)); err != nil {
+	// A CAS blob is as long as its digest says: read it into a buffer of
+	// that size plus one byte that only EOF may leave unused. Action Cache
+	// entries (keyed by the action's digest) may be longer and grow it.
+	data := make([]byte, min(d.Size, maxSize)+1)
+	n, err := io.ReadFull(r, data)
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return data[:n], nil
+	case err != nil:
 		return nil, err
 	}
-	data := buf.Bytes()
+	rest, err := io.ReadAll(io.LimitReader(r, maxSize+1-int64(n)))
+	if err != nil {
+		return nil, err
+	}
+	data = append(data, rest...)
 	if int64(len(data)) > maxSize {
 		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
 	}
