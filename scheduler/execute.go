@@ -313,20 +313,27 @@ func (s *Scheduler) streamOperation(ctx context.Context, op *operation, send fun
 	}
 }
 
+// Type URLs of the messages packed in Operations, spelled once instead of
+// at every message.
+var (
+	metadataTypeURL = "type.googleapis.com/" + string((&remoteexecution.ExecuteOperationMetadata{}).ProtoReflect().Descriptor().FullName())
+	responseTypeURL = "type.googleapis.com/" + string((&remoteexecution.ExecuteResponse{}).ProtoReflect().Descriptor().FullName())
+)
+
 // operationMessage renders a snapshot as a longrunning Operation.
 func operationMessage(snap snapshot) *longrunningpb.Operation {
-	md, _ := anypb.New(&remoteexecution.ExecuteOperationMetadata{
+	md, _ := proto.Marshal(&remoteexecution.ExecuteOperationMetadata{
 		Stage:            snap.stage,
 		ActionDigest:     snap.digestProto,
 		DigestFunction:   snap.digest.Function,
 		StdoutStreamName: snap.stdoutName,
 		StderrStreamName: snap.stderrName,
 	})
-	msg := &longrunningpb.Operation{Name: snap.name, Metadata: md}
+	msg := &longrunningpb.Operation{Name: snap.name, Metadata: &anypb.Any{TypeUrl: metadataTypeURL, Value: md}}
 	if snap.stage == remoteexecution.ExecutionStage_COMPLETED {
 		msg.Done = true
-		resp, _ := anypb.New(snap.response)
-		msg.Result = &longrunningpb.Operation_Response{Response: resp}
+		resp, _ := proto.Marshal(snap.response)
+		msg.Result = &longrunningpb.Operation_Response{Response: &anypb.Any{TypeUrl: responseTypeURL, Value: resp}}
 	}
 	return msg
 }

@@ -40,6 +40,11 @@ type config struct {
 	// StreamWorkers sizes the gRPC servers' goroutine pool; make it larger
 	// than the worker slots plus the clients waiting at once. 0 means 1024.
 	StreamWorkers int `json:"streamWorkers"`
+	// GCPercent and MemoryLimitBytes set the garbage collector (see
+	// scheduler.GCSettings) unless GOGC or GOMEMLIMIT are set. 0 means 400
+	// and no limit.
+	GCPercent        int   `json:"gcPercent"`
+	MemoryLimitBytes int64 `json:"memoryLimitBytes"`
 }
 
 // storageConfig points at the CAS and Action Cache (bb_storage or any

@@ -56,6 +56,7 @@ func run(ctx context.Context, path string) error {
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
+	log.Printf("bb_scheduler: garbage collector: %s", scheduler.GCSettings{Percent: cfg.GCPercent, MemoryLimitBytes: cfg.MemoryLimitBytes}.Apply())
 	conn, err := grpc.NewClient(cfg.Storage.Address, grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(cfg.MaxMessageSizeBytes), grpc.MaxCallSendMsgSize(cfg.MaxMessageSizeBytes)))
 	if err != nil {

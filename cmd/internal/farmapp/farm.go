@@ -35,6 +35,7 @@ func Run(ctx context.Context, o Options, self string) error {
 	if err := o.normalize(); err != nil {
 		return err
 	}
+	log.Printf("sandbarn farm: garbage collector: %s", scheduler.GCSettings{}.Apply())
 	// Partial uploads live only as long as the process that received them.
 	if err := os.RemoveAll(o.path("uploads")); err != nil {
 		return err

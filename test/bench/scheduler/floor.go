@@ -12,7 +12,6 @@ import (
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	"github.com/sandbarn/sandbarn/scheduler"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -65,7 +64,7 @@ func grpcFloor(n, clients int) (result, error) {
 	remoteworker.RegisterOperationQueueServer(srv, f)
 	go srv.Serve(lis)
 	defer srv.Stop()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(lis.Addr().String(), clientOptions()...)
 	if err != nil {
 		return result{}, err
 	}
