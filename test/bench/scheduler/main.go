@@ -40,7 +40,7 @@ func main() {
 	clients := flag.Int("clients", 200, "concurrent Execute calls")
 	queued := flag.Int("queued", 20000, "operations queued for the memory measurement")
 	gcPercent := flag.Int("gcpercent", 0, "GOGC for the process (default: bb_scheduler's, 400; the GOGC variable wins)")
-	runs := flag.Int("runs", 3, "runs per row; the row shows the median run by end-to-end rate")
+	runs := flag.Int("runs", 5, "runs per row; the row shows the median run by end-to-end rate")
 	only := flag.Int("workers", 0, "run only this worker count (default: 1, 10 and 100)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the scheduler runs here, and one of the gRPC floor to this name plus .floor")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the scheduler runs here")
