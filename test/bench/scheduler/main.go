@@ -131,15 +131,19 @@ func newFarm() (*farm, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Housekeeping runs as in bb_scheduler: finished operations expire.
+	ctx, cancel := context.WithCancel(context.Background())
+	go s.Run(ctx)
 	srv := grpc.NewServer(s.ServerOptions()...)
 	s.RegisterExecution(srv)
 	s.RegisterOperationQueue(srv)
 	go srv.Serve(lis)
 	conn, err := grpc.NewClient(lis.Addr().String(), clientOptions()...)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
-	return &farm{cas: cas, conn: conn, cleanup: func() { conn.Close(); srv.Stop() }}, nil
+	return &farm{cas: cas, conn: conn, cleanup: func() { cancel(); conn.Close(); srv.Stop() }}, nil
 }
 
 // upload stores n distinct actions and returns their digests.
