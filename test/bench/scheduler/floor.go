@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sync"
-	"sync/atomic"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	"github.com/sandbarn/sandbarn/scheduler"
+	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -52,7 +51,7 @@ func (f *floorServer) Synchronize(ctx context.Context, req *remoteworker.Synchro
 }
 
 // grpcFloor runs n operations' worth of RPCs against a floorServer.
-func grpcFloor(n, clients int) (result, error) {
+func grpcFloor(n, warm, clients int) (result, error) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -72,37 +71,21 @@ func grpcFloor(n, clients int) (result, error) {
 	exec := remoteexecution.NewExecutionClient(conn)
 	queue := remoteworker.NewOperationQueueClient(conn)
 	ctx := context.Background()
-	req := &remoteexecution.ExecuteRequest{ActionDigest: &remoteexecution.Digest{Hash: "00", SizeBytes: 1}}
+	actionDigest := digest.Digest{Hash: "00", Size: 1}
 	syncReq := &remoteworker.SynchronizeRequest{WorkerId: map[string]string{"slot": "0"},
 		CurrentState: &remoteworker.CurrentState{WorkerState: &remoteworker.CurrentState_Idle{Idle: &emptypb.Empty{}}}}
-	var next, failed atomic.Int64
-	m := startMeter()
-	var wg sync.WaitGroup
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for next.Add(1) <= int64(n) {
-				if _, err := queue.Synchronize(ctx, syncReq); err != nil {
-					failed.Add(1)
-				}
-				stream, err := exec.Execute(ctx, req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				for {
-					if _, err := stream.Recv(); err != nil {
-						break
-					}
-				}
-			}
-		}()
+	call := func(int) error {
+		if _, err := queue.Synchronize(ctx, syncReq); err != nil {
+			return err
+		}
+		return executeOne(ctx, exec, actionDigest)
 	}
-	wg.Wait()
+	failed := concurrently(warm, clients, call)
+	m := startMeter()
+	failed += concurrently(n, clients, call)
 	r := m.stop(n)
-	if failed.Load() > 0 {
-		return result{}, fmt.Errorf("%d floor calls failed", failed.Load())
+	if failed > 0 {
+		return result{}, fmt.Errorf("%d floor calls failed", failed)
 	}
 	return r, nil
 }

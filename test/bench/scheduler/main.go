@@ -7,8 +7,10 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -38,6 +40,7 @@ var platform = &remoteexecution.Platform{Properties: []*remoteexecution.Platform
 func main() {
 	ops := flag.Int("ops", 20000, "operations per throughput run")
 	clients := flag.Int("clients", 200, "concurrent Execute calls")
+	warm := flag.Int("warmup", 2000, "operations run before each measurement, so it sees the steady state")
 	queued := flag.Int("queued", 20000, "operations queued for the memory measurement")
 	gcPercent := flag.Int("gcpercent", 0, "GOGC for the process (default: bb_scheduler's, 400; the GOGC variable wins)")
 	runs := flag.Int("runs", 5, "runs per row; the row shows the median run by end-to-end rate")
@@ -59,7 +62,7 @@ func main() {
 		counts = []int{*only}
 	}
 	for _, workers := range counts {
-		r, err := median(*runs, func() (result, error) { return throughput(*ops, *clients, workers) })
+		r, err := median(*runs, func() (result, error) { return throughput(*ops, *warm, *clients, workers) })
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -70,7 +73,7 @@ func main() {
 	if *cpuProfile != "" {
 		startProfile(*cpuProfile + ".floor")
 	}
-	r, err := median(*runs, func() (result, error) { return grpcFloor(*ops, *clients) })
+	r, err := median(*runs, func() (result, error) { return grpcFloor(*ops, *warm, *clients) })
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -212,6 +215,9 @@ type meter struct {
 }
 
 func startMeter() meter {
+	// The runtime updates its CPU estimates when a collection ends, so
+	// each measurement starts and ends with one.
+	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	gc, total := gcCPU()
@@ -231,6 +237,7 @@ func (m meter) stop(n int) result {
 	end, cpu := time.Now(), cpuTime()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	runtime.GC()
 	gc, total := gcCPU()
 	return result{
 		gcShare:   (gc - m.gcCPU) / max(total-m.total, 1e-9),
@@ -249,13 +256,13 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func throughput(n, clients, workers int) (result, error) {
+func throughput(n, warm, clients, workers int) (result, error) {
 	f, err := newFarm()
 	if err != nil {
 		return result{}, err
 	}
 	defer f.cleanup()
-	digests, err := f.upload(n)
+	digests, err := f.upload(warm + n)
 	if err != nil {
 		return result{}, err
 	}
@@ -269,7 +276,7 @@ func throughput(n, clients, workers int) (result, error) {
 		go func() {
 			defer wg.Done()
 			runWorker(ctx, remoteworker.NewOperationQueueClient(f.conn), i, func() {
-				if assigned.Add(1) == int64(n) {
+				if assigned.Add(1) == int64(warm+n) {
 					dispatchedAll <- time.Now()
 				}
 			})
@@ -277,50 +284,61 @@ func throughput(n, clients, workers int) (result, error) {
 	}
 	time.Sleep(100 * time.Millisecond) // let workers register and long-poll
 	exec := remoteexecution.NewExecutionClient(f.conn)
-	var next atomic.Int64
-	var failed atomic.Int64
+	execute := func(i int) error { return executeOne(ctx, exec, digests[i]) }
+	failed := concurrently(warm, clients, execute)
 	m := startMeter()
-	var cw sync.WaitGroup
-	for c := 0; c < clients; c++ {
-		cw.Add(1)
-		go func() {
-			defer cw.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				if err := executeOne(ctx, exec, digests[i]); err != nil {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	cw.Wait()
+	failed += concurrently(n, clients, func(i int) error { return execute(warm + i) })
 	r := m.stop(n)
 	cancel()
 	wg.Wait()
-	if failed.Load() > 0 {
-		return result{}, fmt.Errorf("%d operations failed", failed.Load())
+	if failed > 0 {
+		return result{}, fmt.Errorf("%d operations failed", failed)
 	}
 	dispatched := <-dispatchedAll
 	r.dispatch = float64(n) / dispatched.Sub(m.start).Seconds()
 	return r, nil
 }
 
+// concurrently calls f(0) to f(n-1) from the given number of goroutines
+// and returns how many calls failed.
+func concurrently(n, goroutines int, f func(i int) error) int64 {
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if err := f(int(i)); err != nil {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return failed.Load()
+}
+
+// executeOne runs one Execute call to its end. It reads past the
+// completed Operation to the stream's status: a client stream left
+// unfinished keeps its memory and a goroutine until its context ends.
 func executeOne(ctx context.Context, exec remoteexecution.ExecutionClient, d digest.Digest) error {
 	stream, err := exec.Execute(ctx, &remoteexecution.ExecuteRequest{ActionDigest: d.Proto(), SkipCacheLookup: true})
 	if err != nil {
 		return err
 	}
+	done := false
 	for {
 		msg, err := stream.Recv()
-		if err != nil {
+		switch {
+		case err == io.EOF && done:
+			return nil
+		case err == io.EOF:
+			return errors.New("stream ended before the operation completed")
+		case err != nil:
 			return err
 		}
-		if msg.Done {
-			return nil
-		}
+		done = done || msg.Done
 	}
 }
 
