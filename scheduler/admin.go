@@ -5,7 +5,6 @@ import (
 	"sort"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
 )
 
 // Queues lists the platform queues.
@@ -152,10 +151,10 @@ func (op *operation) info() OperationInfo {
 	if op.queue != nil {
 		info.Queue = queueLabel(op.queue.instance, op.queue.props)
 	}
-	if op.stage == remoteexecution.ExecutionStage_COMPLETED && op.response != nil {
-		info.Status = codes.Code(op.response.GetStatus().GetCode()).String()
-		info.Message = op.response.GetStatus().GetMessage()
-		info.CachedResult = op.response.CachedResult
+	if op.stage == remoteexecution.ExecutionStage_COMPLETED {
+		info.Status = op.outcome.code.String()
+		info.Message = op.outcome.message
+		info.CachedResult = op.outcome.cached
 	}
 	return info
 }

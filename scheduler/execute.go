@@ -236,14 +236,16 @@ func (s *Scheduler) cacheLookup(ctx context.Context, a *admission) *operation {
 	if ok, err := storage.ActionResultComplete(ctx, s.cas, a.digest.Instance, a.digest.Function, result); !ok || err != nil {
 		return nil
 	}
+	out := newOutcome(&remoteexecution.ExecuteResponse{Result: result, CachedResult: true, Status: &rpcstatus.Status{}})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op := &operation{digest: a.digest, instance: a.digest.Instance, action: a.action, invocation: a.invocation,
+	op := &operation{digest: a.digest, instance: a.digest.Instance, invocation: a.invocation,
 		invocations: []string{a.invocation}, queuedAt: s.clk.Now()}
 	s.newOperation(op)
 	op.completedAt = op.queuedAt
 	op.stage = remoteexecution.ExecutionStage_COMPLETED
-	op.response = &remoteexecution.ExecuteResponse{Result: result, CachedResult: true, Status: &rpcstatus.Status{}}
+	op.outcome = out
+	op.changed = closedChannel
 	s.completed.push(op)
 	s.metrics.cacheHits.Inc()
 	return op
@@ -332,8 +334,7 @@ func operationMessage(snap snapshot) *longrunningpb.Operation {
 	msg := &longrunningpb.Operation{Name: snap.name, Metadata: &anypb.Any{TypeUrl: metadataTypeURL, Value: md}}
 	if snap.stage == remoteexecution.ExecutionStage_COMPLETED {
 		msg.Done = true
-		resp, _ := proto.Marshal(snap.response)
-		msg.Result = &longrunningpb.Operation_Response{Response: &anypb.Any{TypeUrl: responseTypeURL, Value: resp}}
+		msg.Result = &longrunningpb.Operation_Response{Response: &anypb.Any{TypeUrl: responseTypeURL, Value: snap.response}}
 	}
 	return msg
 }

@@ -183,10 +183,18 @@ func (e *env) stageOf(op *operation) remoteexecution.ExecutionStage_Value {
 	return op.stage
 }
 
+// responseOf decodes op's result; nil while it runs.
 func (e *env) responseOf(op *operation) *remoteexecution.ExecuteResponse {
 	e.s.mu.Lock()
 	defer e.s.mu.Unlock()
-	return op.response
+	if !op.done() {
+		return nil
+	}
+	resp := &remoteexecution.ExecuteResponse{}
+	if err := proto.Unmarshal(op.outcome.response, resp); err != nil {
+		e.t.Fatal(err)
+	}
+	return resp
 }
 
 func protoMarshal(m proto.Message) ([]byte, error) { return proto.Marshal(m) }

@@ -38,7 +38,7 @@ type operation struct {
 	lastWorker  string
 	attempts    int
 	crashes     int
-	response    *remoteexecution.ExecuteResponse
+	outcome     outcome // set when completed
 	// stdoutLog and stderrLog are the live output streams of the latest
 	// attempt, nil when the scheduler has no log stream store.
 	stdoutLog, stderrLog *logstreampb.LogStream
@@ -49,9 +49,25 @@ type operation struct {
 }
 
 func (op *operation) notify() {
+	if op.changed == closedChannel {
+		return // completed: nothing changes any more
+	}
 	close(op.changed)
+	if op.done() {
+		// Every later wait returns at once, and the many completed
+		// operations kept for CompletedRetention share one channel.
+		op.changed = closedChannel
+		return
+	}
 	op.changed = make(chan struct{})
 }
+
+// closedChannel is the change channel of every completed operation.
+var closedChannel = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 func (op *operation) done() bool {
 	return op.stage == remoteexecution.ExecutionStage_COMPLETED
@@ -75,13 +91,13 @@ type snapshot struct {
 	digest      digest.Digest
 	digestProto *remoteexecution.Digest
 	stage       remoteexecution.ExecutionStage_Value
-	response    *remoteexecution.ExecuteResponse
+	response    []byte // the marshalled ExecuteResponse, when completed
 	// stdoutName and stderrName are the log stream read names.
 	stdoutName, stderrName string
 	changed                chan struct{}
 }
 
 func (op *operation) snapshot() snapshot {
-	return snapshot{name: op.name, digest: op.digest, digestProto: op.digestProto, stage: op.stage, response: op.response, changed: op.changed,
+	return snapshot{name: op.name, digest: op.digest, digestProto: op.digestProto, stage: op.stage, response: op.outcome.response, changed: op.changed,
 		stdoutName: op.stdoutLog.GetName(), stderrName: op.stderrLog.GetName()}
 }

@@ -219,8 +219,9 @@ func (s *Scheduler) nextFor(w *worker) *operation {
 	return best.pop()
 }
 
-// complete finishes op with resp and wakes everyone waiting on it.
-func (s *Scheduler) complete(op *operation, resp *remoteexecution.ExecuteResponse) {
+// complete finishes op with the given outcome and wakes everyone waiting
+// on it.
+func (s *Scheduler) complete(op *operation, out outcome) {
 	if op.done() {
 		return
 	}
@@ -233,24 +234,25 @@ func (s *Scheduler) complete(op *operation, resp *remoteexecution.ExecuteRespons
 		s.metrics.executingDuration.Observe(now.Sub(op.startedAt).Seconds())
 	}
 	op.stage = remoteexecution.ExecutionStage_COMPLETED
-	op.response = resp
-	// Finished operations are kept for CompletedRetention; the Action is
-	// no longer needed and would only add to the live heap.
+	op.outcome = out
+	// Finished operations are kept for CompletedRetention; what only a
+	// running one needs would add to the live heap.
 	op.action = nil
 	op.completedAt = now
 	if op.mergeKey != "" && s.inFlight[op.mergeKey] == op {
 		delete(s.inFlight, op.mergeKey)
 	}
+	op.mergeKey = ""
 	s.completed.push(op)
-	s.metrics.completed.WithLabelValues(codes.Code(resp.GetStatus().GetCode()).String()).Inc()
+	s.metrics.completed.WithLabelValues(out.code.String()).Inc()
 	op.notify()
 }
 
 // fail finishes op with an error status.
 func (s *Scheduler) fail(op *operation, code codes.Code, format string, args ...any) {
-	s.complete(op, &remoteexecution.ExecuteResponse{
+	s.complete(op, newOutcome(&remoteexecution.ExecuteResponse{
 		Status: &status.Status{Code: int32(code), Message: fmt.Sprintf(format, args...)},
-	})
+	}))
 }
 
 // leaveExecuting detaches an executing op from its worker.

@@ -54,10 +54,15 @@ func (s *Scheduler) synchronize(ctx context.Context, req *remoteworker.Synchroni
 	classKey := append(append(classBuf[:0], req.InstanceNamePrefix...), 0)
 	classKey = appendPlatformKey(classKey, req.Platform)
 
+	// A result is marshalled before taking the lock: it can be large.
+	var done outcome
+	if resp := req.CurrentState.GetExecuting().GetCompleted(); resp != nil {
+		done = newOutcome(resp)
+	}
 	s.mu.Lock()
 	w := s.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, req.Platform)
 	w.inCall++
-	a, wait := s.handleState(w, req.CurrentState, req.PreferBeingIdle)
+	a, wait := s.handleState(w, req.CurrentState, done, req.PreferBeingIdle)
 	if wait && !req.PreferBeingIdle {
 		a = s.waitForWork(ctx, w)
 	}
@@ -101,10 +106,11 @@ func (s *Scheduler) workerFor(key []byte, labels map[string]string, classKey []b
 	return w
 }
 
-// handleState applies the worker's report. It returns the answer, or
-// wait=true when the worker is free and nothing is queued for it. A worker
-// preferring to be idle (it is shutting down) gets no new work.
-func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, preferIdle bool) (assignment, bool) {
+// handleState applies the worker's report; done is its result, marshalled,
+// when it reports one. It returns the answer, or wait=true when the worker
+// is free and nothing is queued for it. A worker preferring to be idle (it
+// is shutting down) gets no new work.
+func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, done outcome, preferIdle bool) (assignment, bool) {
 	ex := cs.GetExecuting()
 	switch {
 	case ex == nil: // idle
@@ -114,7 +120,7 @@ func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, prefer
 			}
 		}
 	case w.op != nil && sameDigest(w.op, ex.ActionDigest):
-		if done := ex.GetCompleted(); done != nil {
+		if ex.GetCompleted() != nil {
 			s.complete(w.op, done)
 		} else {
 			w.acked = true

@@ -85,6 +85,11 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("\nmemory per queued operation: %.0f bytes (%d operations queued, no workers)\n", perOp, *queued)
+	perDone, err := memoryPerCompleted(*queued)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("memory per completed operation, kept for WaitExecution during completedRetention: %.0f bytes (%d operations)\n", perDone, *queued)
 }
 
 // startProfile starts a CPU profile written to path, if path is set.
@@ -398,6 +403,40 @@ func memoryPerQueued(n int) (float64, error) {
 	time.Sleep(200 * time.Millisecond) // let cancelled streams unwind
 	after := heapAlloc()
 	return float64(after-before) / float64(n), nil
+}
+
+// memoryPerCompleted runs n operations to completion and reports the heap
+// growth per operation: what the scheduler keeps of a finished operation.
+func memoryPerCompleted(n int) (float64, error) {
+	f, err := newFarm()
+	if err != nil {
+		return 0, err
+	}
+	defer f.cleanup()
+	digests, err := f.upload(n)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runWorker(ctx, remoteworker.NewOperationQueueClient(f.conn), i, func() {})
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // let workers register
+	exec := remoteexecution.NewExecutionClient(f.conn)
+	before := heapAlloc()
+	failed := concurrently(n, 100, func(i int) error { return executeOne(context.Background(), exec, digests[i]) })
+	cancel()
+	wg.Wait()
+	if failed > 0 {
+		return 0, fmt.Errorf("%d operations failed", failed)
+	}
+	time.Sleep(200 * time.Millisecond) // let the workers' calls unwind
+	return float64(heapAlloc()-before) / float64(n), nil
 }
 
 func heapAlloc() uint64 {
