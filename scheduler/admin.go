@@ -70,7 +70,7 @@ func (s *Scheduler) Operation(name string) (OperationInfo, bool) {
 // is told to stop at its next synchronization. It reports whether the
 // operation existed and was unfinished.
 func (s *Scheduler) Kill(name string) bool {
-	return s.Cancel(name, "killed through the admin API")
+	return s.kill(name, "killed through the admin API")
 }
 
 // Workers lists the known worker slots.

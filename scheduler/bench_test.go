@@ -58,7 +58,7 @@ func BenchmarkQueueCore(b *testing.B) {
 		go func() {
 			defer clients.Done()
 			for i := c * per; i < min(b.N, (c+1)*per); i++ {
-				op, err := e.s.execute(ctx, executeRequest("", ds[i], 0))
+				op, _, err := e.s.execute(ctx, executeRequest("", ds[i], 0))
 				if err != nil {
 					b.Error(err)
 					return

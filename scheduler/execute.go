@@ -34,11 +34,11 @@ type executionServer struct {
 // in flight) and streams its operation until it completes.
 func (e executionServer) Execute(req *remoteexecution.ExecuteRequest, stream grpc.ServerStreamingServer[longrunningpb.Operation]) error {
 	ctx := stream.Context()
-	op, err := e.s.execute(ctx, req)
+	op, name, err := e.s.execute(ctx, req)
 	if err != nil {
 		return err
 	}
-	return e.s.streamOperation(ctx, op, stream.Send)
+	return e.s.streamOperation(ctx, op, name, stream.Send)
 }
 
 // WaitExecution streams an existing operation until it completes.
@@ -49,7 +49,7 @@ func (e executionServer) WaitExecution(req *remoteexecution.WaitExecutionRequest
 	if !ok {
 		return status.Errorf(codes.NotFound, "operation %q not found", req.Name)
 	}
-	return e.s.streamOperation(stream.Context(), op, stream.Send)
+	return e.s.streamOperation(stream.Context(), op, req.Name, stream.Send)
 }
 
 // admission is an Execute request after validation, before queueing.
@@ -62,14 +62,16 @@ type admission struct {
 	doNotCache bool
 }
 
-func (s *Scheduler) execute(ctx context.Context, req *remoteexecution.ExecuteRequest) (*operation, error) {
+// execute admits and queues the request, and returns its operation and the
+// name this caller knows it by (see operation.names).
+func (s *Scheduler) execute(ctx context.Context, req *remoteexecution.ExecuteRequest) (*operation, string, error) {
 	a, err := s.admit(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !req.SkipCacheLookup && !a.doNotCache {
 		if op := s.cacheLookup(ctx, a); op != nil {
-			return op, nil
+			return op, op.name, nil
 		}
 	}
 	return s.queueAction(a)
@@ -251,9 +253,9 @@ func (s *Scheduler) cacheLookup(ctx context.Context, a *admission) *operation {
 	return op
 }
 
-// queueAction merges a into an identical operation in flight or queues a
-// new one.
-func (s *Scheduler) queueAction(a *admission) (*operation, error) {
+// queueAction merges a into an identical operation in flight, under a
+// name of its own, or queues a new one.
+func (s *Scheduler) queueAction(a *admission) (*operation, string, error) {
 	var keyBuf [256]byte
 	props, queueKey := s.cfg.routingProperties(a.digest.Instance, a.action.Platform, keyBuf[:0])
 	mergeKey := ""
@@ -265,29 +267,29 @@ func (s *Scheduler) queueAction(a *admission) (*operation, error) {
 	if op := s.inFlight[mergeKey]; mergeKey != "" && op != nil {
 		op.addInvocation(a.invocation)
 		s.metrics.merges.Inc()
-		return op, nil
+		return op, s.addName(op), nil
 	}
 	now := s.clk.Now()
 	inGrace := now.Sub(s.started) < s.cfg.StartupGracePeriod
 	q := s.queueFor(a.digest.Instance, props, queueKey, inGrace)
 	if q == nil {
-		return nil, status.Errorf(codes.FailedPrecondition, "action %s cannot run: %s", a.digest, s.explainUnmatched(a.digest.Instance, props))
+		return nil, "", status.Errorf(codes.FailedPrecondition, "action %s cannot run: %s", a.digest, s.explainUnmatched(a.digest.Instance, props))
 	}
 	op := &operation{mergeKey: mergeKey, instance: a.digest.Instance, digest: a.digest, action: a.action,
 		priority: a.priority, invocation: a.invocation, invocations: []string{a.invocation}, queue: q, queuedAt: now}
 	s.newOperation(op)
 	s.enqueue(op)
-	return op, nil
+	return op, op.name, nil
 }
 
 // streamOperation sends op's state now, at every stage it passes
 // (including ones it went through between two wake-ups), and at least
 // every KeepAliveInterval, until it completes.
-func (s *Scheduler) streamOperation(ctx context.Context, op *operation, send func(*longrunningpb.Operation) error) error {
+func (s *Scheduler) streamOperation(ctx context.Context, op *operation, name string, send func(*longrunningpb.Operation) error) error {
 	sent := remoteexecution.ExecutionStage_UNKNOWN
 	for {
 		s.mu.Lock()
-		snap := op.snapshot()
+		snap := op.snapshot(name)
 		s.mu.Unlock()
 		if sent != remoteexecution.ExecutionStage_UNKNOWN {
 			for st := max(sent+1, remoteexecution.ExecutionStage_QUEUED); st < snap.stage; st++ {

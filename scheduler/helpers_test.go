@@ -113,17 +113,25 @@ func executeRequest(instance string, d digest.Digest, priority int32) *remoteexe
 // execute submits an action and fails the test on error.
 func (e *env) execute(invocation, instance string, d digest.Digest, priority int32) *operation {
 	e.t.Helper()
-	op, err := e.s.execute(invocationContext(invocation), executeRequest(instance, d, priority))
+	op, _ := e.executeNamed(invocation, instance, d, priority)
+	return op
+}
+
+// executeNamed is execute, also returning the name the caller knows the
+// operation by.
+func (e *env) executeNamed(invocation, instance string, d digest.Digest, priority int32) (*operation, string) {
+	e.t.Helper()
+	op, name, err := e.s.execute(invocationContext(invocation), executeRequest(instance, d, priority))
 	if err != nil {
 		e.t.Fatalf("Execute: %v", err)
 	}
-	return op
+	return op, name
 }
 
 // executeErr submits an action expecting an error with the given code.
 func (e *env) executeErr(code codes.Code, req *remoteexecution.ExecuteRequest) *status.Status {
 	e.t.Helper()
-	_, err := e.s.execute(context.Background(), req)
+	_, _, err := e.s.execute(context.Background(), req)
 	if status.Code(err) != code {
 		e.t.Fatalf("Execute: got %v, want code %s", err, code)
 	}

@@ -15,10 +15,17 @@ const maxInvocationsPerOperation = 16
 // operation is one execution, shared by every client whose identical
 // Execute was merged into it. Fields are guarded by Scheduler.mu.
 type operation struct {
-	name     string
-	mergeKey string // "" when the action may not be merged (do_not_cache)
-	instance string
-	digest   digest.Digest
+	name string // the first of names
+	// names are what clients know the operation by: one for each Execute
+	// merged into it, so that one client cancelling stops only its own
+	// wait while others still want the result.
+	names []string
+	// cancelled holds the outcome each client that cancelled sees; the
+	// action runs on while a name remains uncancelled.
+	cancelled map[string]outcome
+	mergeKey  string // "" when the action may not be merged (do_not_cache)
+	instance  string
+	digest    digest.Digest
 	// digestProto is digest as a message, shared (read-only) by every
 	// message about the operation.
 	digestProto *remoteexecution.Digest
@@ -97,7 +104,17 @@ type snapshot struct {
 	changed                chan struct{}
 }
 
-func (op *operation) snapshot() snapshot {
-	return snapshot{name: op.name, digest: op.digest, digestProto: op.digestProto, stage: op.stage, response: op.outcome.response, changed: op.changed,
+// snapshot is the operation as the client knowing it by name sees it.
+func (op *operation) snapshot(name string) snapshot {
+	snap := snapshot{name: name, digest: op.digest, digestProto: op.digestProto, stage: op.stage, response: op.outcome.response, changed: op.changed,
 		stdoutName: op.stdoutLog.GetName(), stderrName: op.stderrLog.GetName()}
+	if out, ok := op.cancelled[name]; ok {
+		snap.stage, snap.response, snap.changed = remoteexecution.ExecutionStage_COMPLETED, out.response, closedChannel
+	}
+	return snap
+}
+
+// waiting counts the names whose clients still want the result.
+func (op *operation) waiting() int {
+	return len(op.names) - len(op.cancelled)
 }

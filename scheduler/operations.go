@@ -2,10 +2,12 @@ package scheduler
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -56,7 +58,7 @@ func (o operationsServer) ListOperations(_ context.Context, req *longrunningpb.L
 	}
 	snaps := make([]snapshot, len(names))
 	for i, name := range names {
-		snaps[i] = o.s.ops[name].snapshot()
+		snaps[i] = o.s.ops[name].snapshot(name)
 	}
 	o.s.mu.Unlock()
 	for _, snap := range snaps {
@@ -71,9 +73,10 @@ func (o operationsServer) DeleteOperation(context.Context, *longrunningpb.Delete
 	return nil, status.Error(codes.Unimplemented, "operations expire by themselves; use CancelOperation to stop one")
 }
 
-// CancelOperation stops an operation: it completes with CANCELLED at once,
-// and the worker running it is told to kill the action at its next
-// synchronization. Cancelling a finished operation does nothing.
+// CancelOperation completes the named operation with CANCELLED at once.
+// Unless other clients' identical Executes were merged into it, the worker
+// running it is told to kill the action at its next synchronization.
+// Cancelling a finished operation does nothing.
 func (o operationsServer) CancelOperation(_ context.Context, req *longrunningpb.CancelOperationRequest) (*emptypb.Empty, error) {
 	if !o.s.Cancel(req.Name, "cancelled by a client") {
 		if _, err := o.s.snapshotOf(req.Name); err != nil {
@@ -122,14 +125,41 @@ func (s *Scheduler) snapshotOf(name string) (snapshot, error) {
 	if !ok {
 		return snapshot{}, status.Errorf(codes.NotFound, "operation %q not found", name)
 	}
-	return op.snapshot(), nil
+	return op.snapshot(name), nil
 }
 
-// Cancel completes an unfinished operation with CANCELLED and the given
-// reason. Its worker, no longer holding it, is answered idle at its next
+// Cancel ends the wait of the client knowing the operation by name: it
+// sees the operation complete with CANCELLED and the given reason. When no
+// other client waits for it, the operation itself is cancelled (see
+// kill). It reports whether the name existed and was unfinished.
+func (s *Scheduler) Cancel(name, reason string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	op, ok := s.ops[name]
+	if !ok || op.done() {
+		return false
+	}
+	if _, gone := op.cancelled[name]; gone {
+		return false
+	}
+	if op.waiting() == 1 {
+		s.fail(op, codes.Canceled, "operation %s: %s", name, reason)
+		return true
+	}
+	if op.cancelled == nil {
+		op.cancelled = map[string]outcome{}
+	}
+	op.cancelled[name] = newOutcome(&remoteexecution.ExecuteResponse{Status: &rpcstatus.Status{
+		Code: int32(codes.Canceled), Message: fmt.Sprintf("operation %s: %s; the action runs on for %d other client(s)", name, reason, op.waiting()-1)}})
+	op.notify()
+	return true
+}
+
+// kill completes an unfinished operation with CANCELLED for every client.
+// Its worker, no longer holding it, is answered idle at its next
 // synchronization, which makes the worker's slot cancel the running
 // action. It reports whether the operation existed and was unfinished.
-func (s *Scheduler) Cancel(name, reason string) bool {
+func (s *Scheduler) kill(name, reason string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	op, ok := s.ops[name]

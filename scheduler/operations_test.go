@@ -118,7 +118,7 @@ func TestLogStreamsPerDispatch(t *testing.T) {
 		t.Fatalf("auxiliary metadata %v", ex.AuxiliaryMetadata)
 	}
 	e.s.mu.Lock()
-	snap := op.snapshot()
+	snap := op.snapshot(op.name)
 	e.s.mu.Unlock()
 	md := &remoteexecution.ExecuteOperationMetadata{}
 	if err := operationMessage(snap).Metadata.UnmarshalTo(md); err != nil {

@@ -135,12 +135,22 @@ func (s *Scheduler) Run(ctx context.Context) {
 // newOperation registers an operation; the caller queues or completes it.
 func (s *Scheduler) newOperation(op *operation) {
 	op.name = s.ids.NewID()
+	op.names = []string{op.name}
 	op.digestProto = op.digest.Proto()
 	op.changed = make(chan struct{})
 	s.ops[op.name] = op
 	if op.mergeKey != "" {
 		s.inFlight[op.mergeKey] = op
 	}
+}
+
+// addName gives op one more name, for a client whose Execute was merged
+// into it.
+func (s *Scheduler) addName(op *operation) string {
+	name := s.ids.NewID()
+	op.names = append(op.names, name)
+	s.ops[name] = op
+	return name
 }
 
 // enqueue hands op to a waiting worker if one can take it, else queues it.

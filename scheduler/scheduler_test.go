@@ -410,7 +410,7 @@ func TestActionCache(t *testing.T) {
 	}
 	req := executeRequest("", d, 0)
 	req.SkipCacheLookup = true
-	op2, err := e.s.execute(t.Context(), req)
+	op2, _, err := e.s.execute(t.Context(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

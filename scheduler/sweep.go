@@ -93,8 +93,10 @@ func (s *Scheduler) expireCompleted() {
 			return
 		}
 		s.completed.pop()
-		if s.ops[op.name] == op {
-			delete(s.ops, op.name)
+		for _, name := range op.names {
+			if s.ops[name] == op {
+				delete(s.ops, name)
+			}
 		}
 	}
 }
