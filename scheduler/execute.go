@@ -267,7 +267,7 @@ func (s *Scheduler) queueAction(a *admission) (*operation, string, error) {
 	if op := s.inFlight[mergeKey]; mergeKey != "" && op != nil {
 		op.addInvocation(a.invocation)
 		s.metrics.merges.Inc()
-		return op, s.addName(op), nil
+		return op, s.addName(op, a.invocation), nil
 	}
 	now := s.clk.Now()
 	inGrace := now.Sub(s.started) < s.cfg.StartupGracePeriod

@@ -19,7 +19,7 @@ type operation struct {
 	// names are what clients know the operation by: one for each Execute
 	// merged into it, so that one client cancelling stops only its own
 	// wait while others still want the result.
-	names []string
+	names []opName
 	// cancelled holds the outcome each client that cancelled sees; the
 	// action runs on while a name remains uncancelled.
 	cancelled map[string]outcome
@@ -112,6 +112,22 @@ func (op *operation) snapshot(name string) snapshot {
 		snap.stage, snap.response, snap.changed = remoteexecution.ExecutionStage_COMPLETED, out.response, closedChannel
 	}
 	return snap
+}
+
+// opName is one client's name for an operation, with the invocation that
+// Execute came from: ListOperations shows a caller only its own.
+type opName struct {
+	name, invocation string
+}
+
+// invocationOf returns the invocation that got the operation under name.
+func (op *operation) invocationOf(name string) (string, bool) {
+	for _, n := range op.names {
+		if n.name == name {
+			return n.invocation, true
+		}
+	}
+	return "", false
 }
 
 // waiting counts the names whose clients still want the result.

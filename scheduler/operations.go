@@ -33,9 +33,11 @@ func (o operationsServer) GetOperation(_ context.Context, req *longrunningpb.Get
 	return operationMessage(snap), nil
 }
 
-// ListOperations lists the operations the scheduler knows, by name.
-// Filters are not supported.
-func (o operationsServer) ListOperations(_ context.Context, req *longrunningpb.ListOperationsRequest) (*longrunningpb.ListOperationsResponse, error) {
+// ListOperations lists, by name, the operations the caller's invocation
+// (RequestMetadata's tool_invocation_id, else correlated_invocations_id)
+// started: a name lets its holder cancel, so one build does not see
+// another's. Filters are not supported.
+func (o operationsServer) ListOperations(ctx context.Context, req *longrunningpb.ListOperationsRequest) (*longrunningpb.ListOperationsResponse, error) {
 	if req.Filter != "" {
 		return nil, status.Error(codes.InvalidArgument, "filters are not supported; list without one")
 	}
@@ -43,10 +45,11 @@ func (o operationsServer) ListOperations(_ context.Context, req *longrunningpb.L
 	if size <= 0 || size > maxOperationsPage {
 		size = maxOperationsPage
 	}
+	caller := invocationOf(ctx)
 	o.s.mu.Lock()
-	names := make([]string, 0, len(o.s.ops))
-	for name := range o.s.ops {
-		if name > req.PageToken {
+	var names []string
+	for name, op := range o.s.ops {
+		if inv, _ := op.invocationOf(name); inv == caller && name > req.PageToken {
 			names = append(names, name)
 		}
 	}

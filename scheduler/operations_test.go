@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"io"
 	"testing"
 
@@ -10,7 +11,9 @@ import (
 	"github.com/sandbarn/sandbarn/storage/logstream"
 	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -76,9 +79,15 @@ func TestGetWaitAndListOperations(t *testing.T) {
 	if err != nil || got.Name != op.name || got.Done {
 		t.Fatalf("get: %v, %v", got, err)
 	}
-	list, err := ops.ListOperations(t.Context(), &longrunningpb.ListOperationsRequest{})
+	list, err := ops.ListOperations(outgoingInvocation(t, "a"), &longrunningpb.ListOperationsRequest{})
 	if err != nil || len(list.Operations) != 1 || list.Operations[0].Name != op.name {
 		t.Fatalf("list: %v, %v", list, err)
+	}
+	// Another build, or a caller without RequestMetadata, sees none of it.
+	for _, ctx := range []context.Context{outgoingInvocation(t, "b"), t.Context()} {
+		if list, err := ops.ListOperations(ctx, &longrunningpb.ListOperationsRequest{}); err != nil || len(list.Operations) != 0 {
+			t.Fatalf("list by another invocation: %v, %v", list, err)
+		}
 	}
 	done := make(chan *longrunningpb.Operation, 1)
 	go func() {
@@ -148,4 +157,14 @@ func TestLogStreamsPerDispatch(t *testing.T) {
 	if _, err := read.Recv(); err != io.EOF {
 		t.Fatalf("after completion: %v, want EOF", err)
 	}
+}
+
+// outgoingInvocation is a client context carrying RequestMetadata with the
+// given tool invocation id.
+func outgoingInvocation(t *testing.T, id string) context.Context {
+	rm, err := proto.Marshal(&remoteexecution.RequestMetadata{ToolInvocationId: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return metadata.AppendToOutgoingContext(t.Context(), requestMetadataKey, string(rm))
 }

@@ -135,7 +135,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 // newOperation registers an operation; the caller queues or completes it.
 func (s *Scheduler) newOperation(op *operation) {
 	op.name = s.ids.NewID()
-	op.names = []string{op.name}
+	op.names = []opName{{name: op.name, invocation: op.invocation}}
 	op.digestProto = op.digest.Proto()
 	op.changed = make(chan struct{})
 	s.ops[op.name] = op
@@ -144,11 +144,11 @@ func (s *Scheduler) newOperation(op *operation) {
 	}
 }
 
-// addName gives op one more name, for a client whose Execute was merged
-// into it.
-func (s *Scheduler) addName(op *operation) string {
+// addName gives op one more name, for a client of the given invocation
+// whose Execute was merged into it.
+func (s *Scheduler) addName(op *operation, invocation string) string {
 	name := s.ids.NewID()
-	op.names = append(op.names, name)
+	op.names = append(op.names, opName{name: name, invocation: invocation})
 	s.ops[name] = op
 	return name
 }

@@ -93,9 +93,9 @@ func (s *Scheduler) expireCompleted() {
 			return
 		}
 		s.completed.pop()
-		for _, name := range op.names {
-			if s.ops[name] == op {
-				delete(s.ops, name)
+		for _, n := range op.names {
+			if s.ops[n.name] == op {
+				delete(s.ops, n.name)
 			}
 		}
 	}
