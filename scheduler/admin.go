@@ -33,26 +33,18 @@ func (s *Scheduler) Operations(invocation, stage string) []OperationInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []OperationInfo
-	for _, op := range s.ops {
-		if stage != "" && op.stage.String() != stage {
+	for name, op := range s.ops {
+		// A merged operation is listed once, not under each client's name.
+		if name != op.name || stage != "" && op.stage.String() != stage {
 			continue
 		}
-		if invocation != "" && !containsString(op.invocations, invocation) {
+		if invocation != "" && !slices.Contains(op.invocations(), invocation) {
 			continue
 		}
 		out = append(out, op.info())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].QueuedAt.Before(out[j].QueuedAt) })
 	return out
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Operation returns one operation by name.
@@ -145,7 +137,7 @@ func (s *Scheduler) isDrained(labels map[string]string) bool {
 func (op *operation) info() OperationInfo {
 	info := OperationInfo{
 		Name: op.name, ActionDigest: op.digest.String(), Instance: op.instance, Stage: op.stage.String(),
-		Priority: op.priority, Invocations: slices.Clone(op.invocations), Attempts: op.attempts, Crashes: op.crashes,
+		Priority: op.priority, Invocations: op.invocations(), Attempts: op.attempts, Crashes: op.crashes,
 		QueuedAt: op.queuedAt, StartedAt: op.startedAt, CompletedAt: op.completedAt, Worker: op.lastWorker,
 	}
 	if op.queue != nil {

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"io"
 	"testing"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
@@ -71,36 +70,5 @@ func TestCancellingOneOfMergedExecutes(t *testing.T) {
 	}
 	if _, idle := w.sync(runningState(d2.Proto())).DesiredState.WorkerState.(*remoteworker.DesiredState_Idle); !idle {
 		t.Fatal("worker was not told to stop an action every client cancelled")
-	}
-}
-
-// startExecute starts an Execute call and returns it with the operation
-// name of its first message.
-func startExecute(t *testing.T, exec remoteexecution.ExecutionClient, d *remoteexecution.Digest) (grpc.ServerStreamingClient[longrunningpb.Operation], string) {
-	t.Helper()
-	stream, err := exec.Execute(t.Context(), &remoteexecution.ExecuteRequest{ActionDigest: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := stream.Recv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stream, first.Name
-}
-
-// drain reads a stream to its end and returns its last message.
-func drain(t *testing.T, stream grpc.ServerStreamingClient[longrunningpb.Operation]) *longrunningpb.Operation {
-	t.Helper()
-	var last *longrunningpb.Operation
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			return last
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		last = msg
 	}
 }

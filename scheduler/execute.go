@@ -241,8 +241,7 @@ func (s *Scheduler) cacheLookup(ctx context.Context, a *admission) *operation {
 	out := newOutcome(&remoteexecution.ExecuteResponse{Result: result, CachedResult: true, Status: &rpcstatus.Status{}})
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op := &operation{digest: a.digest, instance: a.digest.Instance, invocation: a.invocation,
-		invocations: []string{a.invocation}, queuedAt: s.clk.Now()}
+	op := &operation{digest: a.digest, instance: a.digest.Instance, invocation: a.invocation, queuedAt: s.clk.Now()}
 	s.newOperation(op)
 	op.completedAt = op.queuedAt
 	op.stage = remoteexecution.ExecutionStage_COMPLETED
@@ -265,7 +264,6 @@ func (s *Scheduler) queueAction(a *admission) (*operation, string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if op := s.inFlight[mergeKey]; mergeKey != "" && op != nil {
-		op.addInvocation(a.invocation)
 		s.metrics.merges.Inc()
 		return op, s.addName(op, a.invocation), nil
 	}
@@ -276,7 +274,7 @@ func (s *Scheduler) queueAction(a *admission) (*operation, string, error) {
 		return nil, "", status.Errorf(codes.FailedPrecondition, "action %s cannot run: %s", a.digest, s.explainUnmatched(a.digest.Instance, props))
 	}
 	op := &operation{mergeKey: mergeKey, instance: a.digest.Instance, digest: a.digest, action: a.action,
-		priority: a.priority, invocation: a.invocation, invocations: []string{a.invocation}, queue: q, queuedAt: now}
+		priority: a.priority, invocation: a.invocation, queue: q, queuedAt: now}
 	s.newOperation(op)
 	s.enqueue(op)
 	return op, op.name, nil

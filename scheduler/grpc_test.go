@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -231,4 +232,35 @@ func newLogByteStream(t *testing.T, logs *logstream.Store) bytestream.ByteStream
 	}
 	t.Cleanup(func() { conn.Close() })
 	return bytestream.NewByteStreamClient(conn)
+}
+
+// startExecute starts an Execute call and returns it with the operation
+// name of its first message.
+func startExecute(t *testing.T, exec remoteexecution.ExecutionClient, d *remoteexecution.Digest) (grpc.ServerStreamingClient[longrunningpb.Operation], string) {
+	t.Helper()
+	stream, err := exec.Execute(t.Context(), &remoteexecution.ExecuteRequest{ActionDigest: d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stream, first.Name
+}
+
+// drain reads a stream to its end and returns its last message.
+func drain(t *testing.T, stream grpc.ServerStreamingClient[longrunningpb.Operation]) *longrunningpb.Operation {
+	t.Helper()
+	var last *longrunningpb.Operation
+	for {
+		msg, err := stream.Recv()
+		if err == io.EOF {
+			return last
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = msg
+	}
 }

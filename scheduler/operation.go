@@ -1,16 +1,13 @@
 package scheduler
 
 import (
+	"slices"
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
 	"github.com/sandbarn/sandbarn/storage/digest"
 )
-
-// maxInvocationsPerOperation bounds the invocations remembered for a
-// merged operation; more are merged but not listed.
-const maxInvocationsPerOperation = 16
 
 // operation is one execution, shared by every client whose identical
 // Execute was merged into it. Fields are guarded by Scheduler.mu.
@@ -31,11 +28,10 @@ type operation struct {
 	digestProto *remoteexecution.Digest
 	// action is what the worker receives: the client's Action with platform
 	// and timeout filled in.
-	action      *remoteexecution.Action
-	priority    int32
-	invocation  string   // the invocation it is queued under for fairness
-	invocations []string // every invocation waiting on it
-	queue       *platformQueue
+	action     *remoteexecution.Action
+	priority   int32
+	invocation string // the invocation it is queued under for fairness
+	queue      *platformQueue
 
 	stage       remoteexecution.ExecutionStage_Value
 	queuedAt    time.Time
@@ -80,15 +76,16 @@ func (op *operation) done() bool {
 	return op.stage == remoteexecution.ExecutionStage_COMPLETED
 }
 
-func (op *operation) addInvocation(id string) {
-	for _, have := range op.invocations {
-		if have == id {
-			return
+// invocations lists, once each, the invocations whose Executes asked for
+// the operation.
+func (op *operation) invocations() []string {
+	var out []string
+	for _, n := range op.names {
+		if !slices.Contains(out, n.invocation) {
+			out = append(out, n.invocation)
 		}
 	}
-	if len(op.invocations) < maxInvocationsPerOperation {
-		op.invocations = append(op.invocations, id)
-	}
+	return out
 }
 
 // snapshot is an operation's state copied out under the lock, so that

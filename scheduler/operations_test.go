@@ -27,31 +27,14 @@ func TestCancelOperation(t *testing.T) {
 	w := e.worker("w1", "", linux)
 	w.sync(idleState())
 	d := e.upload(actionOpts{actionPlatform: linux})
-	stream, err := remoteexecution.NewExecutionClient(conn).Execute(t.Context(), executeRequest("", d, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := stream.Recv()
-	if err != nil {
-		t.Fatal(err)
-	}
+	stream, name := startExecute(t, remoteexecution.NewExecutionClient(conn), d.Proto())
 	if assigned(w.sync(idleState())) == nil {
 		t.Fatal("worker did not get the action")
 	}
-	if _, err := ops.CancelOperation(t.Context(), &longrunningpb.CancelOperationRequest{Name: first.Name}); err != nil {
+	if _, err := ops.CancelOperation(t.Context(), &longrunningpb.CancelOperationRequest{Name: name}); err != nil {
 		t.Fatal(err)
 	}
-	var last *longrunningpb.Operation
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		last = msg
-	}
+	last := drain(t, stream)
 	if c := codes.Code(resultOf(t, last).Status.GetCode()); !last.Done || c != codes.Canceled {
 		t.Fatalf("last message done=%v code %v, want CANCELLED", last.Done, c)
 	}
@@ -60,7 +43,7 @@ func TestCancelOperation(t *testing.T) {
 		t.Fatal("worker running a cancelled action was not told to go idle")
 	}
 	// Cancelling again is fine; an unknown name is NotFound.
-	if _, err := ops.CancelOperation(t.Context(), &longrunningpb.CancelOperationRequest{Name: first.Name}); err != nil {
+	if _, err := ops.CancelOperation(t.Context(), &longrunningpb.CancelOperationRequest{Name: name}); err != nil {
 		t.Fatalf("second cancel: %v", err)
 	}
 	if _, err := ops.CancelOperation(t.Context(), &longrunningpb.CancelOperationRequest{Name: "nosuch"}); status.Code(err) != codes.NotFound {

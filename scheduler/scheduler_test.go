@@ -108,8 +108,14 @@ func TestMergingIdenticalActions(t *testing.T) {
 	if op1 != op2 {
 		t.Fatalf("identical actions in flight were not merged: %s vs %s", op1.name, op2.name)
 	}
-	if got := op1.invocations; len(got) != 2 {
+	if got := op1.invocations(); len(got) != 2 {
 		t.Errorf("merged operation lists invocations %v, want both", got)
+	}
+	// The admin API lists it once, under either invocation.
+	for _, inv := range []string{"a", "b"} {
+		if ops := e.s.Operations(inv, ""); len(ops) != 1 || ops[0].Name != op1.name {
+			t.Errorf("admin list for invocation %s: %v, want the merged operation once", inv, ops)
+		}
 	}
 	nc := e.upload(actionOpts{actionPlatform: linux, doNotCache: true})
 	op3 := e.execute("a", "", nc, 0)

@@ -154,6 +154,39 @@ func newFarm() (*farm, error) {
 	return &farm{cas: cas, conn: conn, cleanup: func() { cancel(); conn.Close(); srv.Stop() }}, nil
 }
 
+// newLoadedFarm is a farm whose CAS holds n distinct actions.
+func newLoadedFarm(n int) (*farm, []digest.Digest, error) {
+	f, err := newFarm()
+	if err != nil {
+		return nil, nil, err
+	}
+	digests, err := f.upload(n)
+	if err != nil {
+		f.cleanup()
+		return nil, nil, err
+	}
+	return f, digests, nil
+}
+
+// startWorkers starts n simulated workers and waits until they have had
+// time to register and long-poll. stop ends them and waits for them.
+func (f *farm) startWorkers(ctx context.Context, n int, onAssigned func()) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runWorker(ctx, remoteworker.NewOperationQueueClient(f.conn), i, onAssigned)
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
 // upload stores n distinct actions and returns their digests.
 func (f *farm) upload(n int) ([]digest.Digest, error) {
 	ctx := context.Background()
@@ -262,40 +295,27 @@ func cpuTime() time.Duration {
 }
 
 func throughput(n, warm, clients, workers int) (result, error) {
-	f, err := newFarm()
+	f, digests, err := newLoadedFarm(warm + n)
 	if err != nil {
 		return result{}, err
 	}
 	defer f.cleanup()
-	digests, err := f.upload(warm + n)
-	if err != nil {
-		return result{}, err
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var assigned atomic.Int64
 	dispatchedAll := make(chan time.Time, 1)
-	var wg sync.WaitGroup
-	for i := 0; i < workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runWorker(ctx, remoteworker.NewOperationQueueClient(f.conn), i, func() {
-				if assigned.Add(1) == int64(warm+n) {
-					dispatchedAll <- time.Now()
-				}
-			})
-		}()
-	}
-	time.Sleep(100 * time.Millisecond) // let workers register and long-poll
+	stopWorkers := f.startWorkers(ctx, workers, func() {
+		if assigned.Add(1) == int64(warm+n) {
+			dispatchedAll <- time.Now()
+		}
+	})
 	exec := remoteexecution.NewExecutionClient(f.conn)
 	execute := func(i int) error { return executeOne(ctx, exec, digests[i]) }
 	failed := concurrently(warm, clients, execute)
 	m := startMeter()
 	failed += concurrently(n, clients, func(i int) error { return execute(warm + i) })
 	r := m.stop(n)
-	cancel()
-	wg.Wait()
+	stopWorkers()
 	if failed > 0 {
 		return result{}, fmt.Errorf("%d operations failed", failed)
 	}
@@ -378,15 +398,11 @@ func runWorker(ctx context.Context, queue remoteworker.OperationQueueClient, id 
 // memoryPerQueued queues n operations with no worker and reports the heap
 // growth per operation, net of the client streams (which are closed).
 func memoryPerQueued(n int) (float64, error) {
-	f, err := newFarm()
+	f, digests, err := newLoadedFarm(n)
 	if err != nil {
 		return 0, err
 	}
 	defer f.cleanup()
-	digests, err := f.upload(n)
-	if err != nil {
-		return 0, err
-	}
 	exec := remoteexecution.NewExecutionClient(f.conn)
 	before := heapAlloc()
 	for _, d := range digests {
@@ -408,30 +424,16 @@ func memoryPerQueued(n int) (float64, error) {
 // memoryPerCompleted runs n operations to completion and reports the heap
 // growth per operation: what the scheduler keeps of a finished operation.
 func memoryPerCompleted(n int) (float64, error) {
-	f, err := newFarm()
+	f, digests, err := newLoadedFarm(n)
 	if err != nil {
 		return 0, err
 	}
 	defer f.cleanup()
-	digests, err := f.upload(n)
-	if err != nil {
-		return 0, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	for i := 0; i < 10; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runWorker(ctx, remoteworker.NewOperationQueueClient(f.conn), i, func() {})
-		}()
-	}
-	time.Sleep(100 * time.Millisecond) // let workers register
+	stopWorkers := f.startWorkers(context.Background(), 10, func() {})
 	exec := remoteexecution.NewExecutionClient(f.conn)
 	before := heapAlloc()
 	failed := concurrently(n, 100, func(i int) error { return executeOne(context.Background(), exec, digests[i]) })
-	cancel()
-	wg.Wait()
+	stopWorkers()
 	if failed > 0 {
 		return 0, fmt.Errorf("%d operations failed", failed)
 	}
