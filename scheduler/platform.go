@@ -65,13 +65,9 @@ func newWorkerPlatform(p *remoteexecution.Platform) workerPlatform {
 	return wp
 }
 
-// workerPlatformKey identifies a worker's platform regardless of property
-// order. It runs on every Synchronize, so it avoids fmt and maps.
-func workerPlatformKey(p *remoteexecution.Platform) string {
-	return string(appendPlatformKey(nil, p))
-}
-
-// appendPlatformKey appends workerPlatformKey(p) to b.
+// appendPlatformKey appends to b a key identifying a worker's platform
+// regardless of property order. It runs on every Synchronize, so it
+// avoids fmt, maps and allocation.
 func appendPlatformKey(b []byte, p *remoteexecution.Platform) []byte {
 	var buf [8][2]string
 	pairs := buf[:0]
