@@ -9,7 +9,7 @@ import (
 // GCSettings are the garbage collector settings of a process hosting the
 // scheduler.
 //
-// The scheduler's live heap is small (about 1.2 KB per queued operation)
+// The scheduler's live heap is small (about 1.4 KB per queued operation, 0.6 KB per completed one)
 // while every operation allocates tens of kilobytes in gRPC and protobuf,
 // so with Go's default GOGC=100 the collector runs every few megabytes:
 // about 12% of the CPU in test/bench/scheduler, against 4% at 400. A
