@@ -9,13 +9,14 @@ import (
 // GCSettings are the garbage collector settings of a process hosting the
 // scheduler.
 //
-// The scheduler's live heap is small (about 1.4 KB per queued operation, 0.6 KB per completed one)
-// while every operation allocates tens of kilobytes in gRPC and protobuf,
-// so with Go's default GOGC=100 the collector runs every few megabytes:
-// about 12% of the CPU in test/bench/scheduler, against 4% at 400. A
-// larger Percent trades heap for CPU; MemoryLimitBytes, when set, makes the collector work harder as the
-// heap approaches it, so a large queue cannot grow the heap Percent-fold
-// past what the host has.
+// The scheduler's live heap is small (about 1.4 KB per queued operation,
+// 0.6 KB per completed one) while every operation allocates tens of
+// kilobytes in gRPC and protobuf, so with Go's default GOGC=100 the
+// collector runs every few megabytes: about 12% of the CPU in
+// test/bench/scheduler, against 4% at 400. A larger Percent trades heap
+// for CPU; MemoryLimitBytes, when set, makes the collector work harder as
+// the heap approaches it, so a large queue cannot grow the heap
+// Percent-fold past what the host has.
 type GCSettings struct {
 	// Percent is GOGC: the heap may grow this many percent over the live
 	// heap before a collection. 0 means DefaultGCPercent.
