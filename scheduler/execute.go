@@ -229,8 +229,8 @@ func invocationOf(ctx context.Context) string {
 // Action Cache, or nil. Cache errors other than NotFound are ignored: the
 // action then simply runs.
 func (s *Scheduler) cacheLookup(ctx context.Context, a *admission) *operation {
-	result := &remoteexecution.ActionResult{}
-	if err := storage.GetProto(ctx, s.ac, a.digest, s.cfg.MaximumMessageSize, result); err != nil {
+	result, err := storage.GetActionResult(ctx, s.ac, a.digest, s.cfg.MaximumMessageSize)
+	if err != nil {
 		return nil
 	}
 	// The CAS may have evicted outputs since; such a result is a miss, or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"io"
 
 	"github.com/sandbarn/sandbarn/storage/digest"
@@ -12,9 +13,12 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// GetBytes reads a whole blob, refusing blobs larger than maxSize with
+// GetBytes reads a whole CAS blob, refusing blobs larger than maxSize with
 // InvalidArgument so a bad digest cannot make the caller allocate without
-// bound.
+// bound. A CAS blob is as long as its digest says, so it is read into one
+// buffer of that size; a backend returning fewer bytes is an internal
+// error. (Action Cache entries are keyed by the action's digest, not their
+// own: read them with GetActionResult.)
 func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64) ([]byte, error) {
 	if d.Size > maxSize {
 		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
@@ -24,24 +28,9 @@ func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64
 		return nil, err
 	}
 	defer r.Close()
-	// A CAS blob is as long as its digest says: read it into a buffer of
-	// that size plus one byte that only EOF may leave unused. Action Cache
-	// entries (keyed by the action's digest) may be longer and grow it.
-	data := make([]byte, min(d.Size, maxSize)+1)
-	n, err := io.ReadFull(r, data)
-	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return data[:n], nil
-	case err != nil:
-		return nil, err
-	}
-	rest, err := io.ReadAll(io.LimitReader(r, maxSize+1-int64(n)))
-	if err != nil {
-		return nil, err
-	}
-	data = append(data, rest...)
-	if int64(len(data)) > maxSize {
-		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
+	data := make([]byte, d.Size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, status.Errorf(codes.Internal, "read blob %s: %v", d, err)
 	}
 	return data, nil
 }
@@ -51,12 +40,35 @@ func PutBytes(ctx context.Context, ba BlobAccess, d digest.Digest, data []byte) 
 	return ba.Put(ctx, d, bytes.NewReader(data))
 }
 
-// GetProto reads a blob and unmarshals it into m.
+// GetProto reads a CAS blob and unmarshals it into m.
 func GetProto(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64, m proto.Message) error {
 	data, err := GetBytes(ctx, ba, d, maxSize)
 	if err != nil {
 		return err
 	}
+	return unmarshalBlob(d, data, m)
+}
+
+// GetActionResult reads the Action Cache entry of an action, refusing
+// entries larger than maxSize with InvalidArgument.
+func GetActionResult(ctx context.Context, ac BlobAccess, action digest.Digest, maxSize int64) (*remoteexecution.ActionResult, error) {
+	r, err := ac.Get(ctx, action)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxSize {
+		return nil, status.Errorf(codes.InvalidArgument, "action result for %s is larger than the limit of %d bytes", action, maxSize)
+	}
+	result := &remoteexecution.ActionResult{}
+	return result, unmarshalBlob(action, data, result)
+}
+
+func unmarshalBlob(d digest.Digest, data []byte, m proto.Message) error {
 	if err := proto.Unmarshal(data, m); err != nil {
 		return status.Errorf(codes.InvalidArgument, "blob %s is not a valid %s: %v", d, m.ProtoReflect().Descriptor().FullName(), err)
 	}

@@ -126,7 +126,12 @@ func TestActionCache(t *testing.T) {
 	if err := storage.PutBytes(ctx, st.cas, od, out); err != nil {
 		t.Fatal(err)
 	}
-	got, err := storage.GetBytes(ctx, st.ac, a, 1<<20)
+	r, err := st.ac.Get(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	r.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,8 +39,8 @@ func (s *ActionCache) GetActionResult(ctx context.Context, req *remoteexecution.
 	if err != nil {
 		return nil, err
 	}
-	result := &remoteexecution.ActionResult{}
-	if err := storage.GetProto(ctx, s.ac, d, int64(s.opts.MaxMessageSizeBytes), result); err != nil {
+	result, err := storage.GetActionResult(ctx, s.ac, d, int64(s.opts.MaxMessageSizeBytes))
+	if err != nil {
 		return nil, err
 	}
 	refs, err := referencedBlobs(req.InstanceName, req.DigestFunction, result)

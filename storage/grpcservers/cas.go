@@ -3,7 +3,6 @@ package grpcservers
 import (
 	"bytes"
 	"context"
-	"io"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/storage"
@@ -110,7 +109,7 @@ func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchRead
 	}
 	resp := &remoteexecution.BatchReadBlobsResponse{Responses: make([]*remoteexecution.BatchReadBlobsResponse_Response, len(digests))}
 	forEach(len(digests), func(i int) {
-		data, err := readAll(ctx, s.cas, digests[i])
+		data, err := storage.GetBytes(ctx, s.cas, digests[i], digests[i].Size)
 		resp.Responses[i] = &remoteexecution.BatchReadBlobsResponse_Response{
 			Digest: digests[i].Proto(),
 			Data:   data,
@@ -118,22 +117,6 @@ func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchRead
 		}
 	})
 	return resp, nil
-}
-
-// readAll reads a blob whose size is already known to fit the limits; a
-// backend returning a different length is an internal error, never data
-// passed on to the client.
-func readAll(ctx context.Context, ba storage.BlobAccess, d digest.Digest) ([]byte, error) {
-	r, err := ba.Get(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	data := make([]byte, d.Size)
-	if _, err := io.ReadFull(r, data); err != nil {
-		return nil, status.Errorf(codes.Internal, "read blob %s: %v", d, err)
-	}
-	return data, nil
 }
 
 func digestsFromProto(instance string, fn remoteexecution.DigestFunction_Value, in []*remoteexecution.Digest) ([]digest.Digest, error) {
