@@ -10,7 +10,6 @@ import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -131,7 +130,7 @@ func (s *Scheduler) readMessage(ctx context.Context, d digest.Digest, what strin
 	case codes.OK:
 		return nil
 	case codes.NotFound:
-		return missingError(d)
+		return storage.MissingBlobsError("blob", d)
 	default:
 		return status.Errorf(status.Code(err), "read %s %s: %s", what, d, status.Convert(err).Message())
 	}
@@ -149,24 +148,9 @@ func (s *Scheduler) checkPresent(ctx context.Context, ds ...digest.Digest) error
 		return status.Errorf(status.Code(err), "find missing blobs: %s", status.Convert(err).Message())
 	}
 	if len(missing) > 0 {
-		return missingError(missing...)
+		return storage.MissingBlobsError("blob", missing...)
 	}
 	return nil
-}
-
-func missingError(ds ...digest.Digest) error {
-	pf := &errdetails.PreconditionFailure{}
-	for _, d := range ds {
-		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{
-			Type:    "MISSING",
-			Subject: fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size),
-		})
-	}
-	st, err := status.Newf(codes.FailedPrecondition, "%d blob(s) missing from the CAS, first %s", len(ds), ds[0]).WithDetails(pf)
-	if err != nil {
-		return status.Errorf(codes.FailedPrecondition, "blob %s missing from the CAS", ds[0])
-	}
-	return st.Err()
 }
 
 // workerAction checks the timeout and returns the Action the worker gets:

@@ -216,7 +216,7 @@ func (a *actionRun) fetchInputs(ctx context.Context, action *remoteexecution.Act
 	a.command = &remoteexecution.Command{}
 	if err := storage.GetProto(ctx, a.e.cfg.CAS, cmdDigest, maxCommandSize, a.command); err != nil {
 		if status.Code(err) == codes.NotFound {
-			return missingCommand(cmdDigest)
+			return storage.MissingBlobsError("command", cmdDigest)
 		}
 		return err
 	}

@@ -233,7 +233,7 @@ func (c *Cache) path(k string) string {
 
 // key names a cached file: HASH-SIZE, with "-x" for the executable copy.
 func key(d digest.Digest, executable bool) string {
-	k := d.Hash + "-" + strconv.FormatInt(d.Size, 10)
+	k := d.Key()
 	if executable {
 		k += "-x"
 	}

@@ -1,14 +1,10 @@
 package inputroot
 
 import (
-	"fmt"
-	"sort"
 	"sync"
 
+	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // missingBlobs collects the digests that the CAS did not have.
@@ -31,25 +27,9 @@ func (m *missingBlobs) add(d digest.Digest) {
 func (m *missingBlobs) err() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.digests) == 0 {
-		return nil
-	}
-	var subjects []string
+	ds := make([]digest.Digest, 0, len(m.digests))
 	for _, d := range m.digests {
-		subjects = append(subjects, fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size))
+		ds = append(ds, d)
 	}
-	sort.Strings(subjects)
-	failure := &errdetails.PreconditionFailure{}
-	for _, s := range subjects {
-		failure.Violations = append(failure.Violations, &errdetails.PreconditionFailure_Violation{
-			Type:        "MISSING",
-			Subject:     s,
-			Description: "input blob not found in the CAS",
-		})
-	}
-	st, err := status.New(codes.FailedPrecondition, fmt.Sprintf("%d input blobs are missing from the CAS, first %s", len(subjects), subjects[0])).WithDetails(failure)
-	if err != nil {
-		return status.Errorf(codes.FailedPrecondition, "%d input blobs are missing from the CAS", len(subjects))
-	}
-	return st.Err()
+	return storage.MissingBlobsError("input blob", ds...)
 }

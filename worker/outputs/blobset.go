@@ -12,6 +12,7 @@ import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -105,24 +106,14 @@ func (b *BlobSet) Upload(ctx context.Context, cas storage.BlobAccess, concurrenc
 	if err != nil {
 		return 0, fmt.Errorf("find missing outputs: %w", err)
 	}
-	sem := make(chan struct{}, max(concurrency, 1))
-	errs := make(chan error, len(missing))
-	var wg sync.WaitGroup
+	// The first failure stops the uploads not yet started.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(concurrency, 1))
 	for _, d := range missing {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs <- b.put(ctx, cas, d)
-		}()
+		g.Go(func() error { return b.put(gctx, cas, d) })
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return 0, err
-		}
+	if err := g.Wait(); err != nil {
+		return 0, err
 	}
 	return len(missing), nil
 }
