@@ -23,7 +23,6 @@ import (
 // will use it: namespaces, mounts and cgroup placement are done, and its
 // init waits on the control socket for the command.
 type prepared struct {
-	key       poolKey
 	container *libcontainer.Container
 	init      *libcontainer.Process
 	sock      *os.File
@@ -53,7 +52,7 @@ func statID(path string) (fileID, error) {
 // runs as sandbox root where more than one uid is mapped, so it can start
 // the command as any sandbox user; setuid to a non-root user clears the
 // capabilities, and no_new_privs keeps them from coming back.
-func (r *Runner) prepare(key poolKey, a action) (*prepared, error) {
+func (r *Runner) prepare(a action) (*prepared, error) {
 	id, err := statID(a.inputRoot)
 	if err != nil {
 		return nil, err
@@ -61,9 +60,9 @@ func (r *Runner) prepare(key poolKey, a action) (*prepared, error) {
 	// With a single mapped uid capabilities are never given (see
 	// containerConfig), and the init needs none.
 	initUser := sandboxUser{0, 0}
-	rootSettings := a.settings
-	rootSettings.runAsRoot = true
-	cfg := r.containerConfig(action{id: a.id, inputRoot: a.inputRoot, rootfs: a.rootfs, settings: rootSettings})
+	initAction := a
+	initAction.settings.runAsRoot = true
+	cfg := r.containerConfig(initAction)
 	c, err := libcontainer.Create(r.stateDir, a.id, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("creating sandbox: %w", err)
@@ -91,7 +90,7 @@ func (r *Runner) prepare(key poolKey, a action) (*prepared, error) {
 		c.Destroy()
 		return nil, fmt.Errorf("starting sandbox init: %w", err)
 	}
-	pc := &prepared{key: key, container: c, init: p, sock: ours, limits: a.settings.limits, inputRoot: id}
+	pc := &prepared{container: c, init: p, sock: ours, limits: a.settings.limits, inputRoot: id}
 	pc.cgroup = cgroupFiles{unified: r.cgroups.unified, paths: cgroupPaths(c)}
 	return pc, nil
 }

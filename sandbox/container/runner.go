@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"golang.org/x/sys/unix"
@@ -113,7 +114,6 @@ func (r *Runner) prepareInputRoots() error {
 func (r *Runner) Close() {
 	r.pool.close()
 	r.background.Wait()
-	r.pool.close()
 	os.RemoveAll(r.stateDir)
 }
 
@@ -188,9 +188,8 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 // and settings if there is one, else in a new one, and then prepares the
 // container for the next action like it off the critical path.
 func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
-	// The root filesystem of ModeInputRoot is the input root, whose mount
-	// points exist only while an action runs; such containers are made
-	// for their request.
+	// Containers for ModeInputRoot are made for their request (see
+	// fillPool).
 	if r.cfg.OneShot || a.mode == ModeInputRoot {
 		return r.runContainer(ctx, a, req, user, stdout, stderr)
 	}
@@ -223,8 +222,13 @@ func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest
 }
 
 // fillPool prepares a container for the next action like a, off the
-// critical path.
+// critical path. The root filesystem of ModeInputRoot is the input root,
+// whose mount points exist only while an action runs, so such containers
+// are never prepared.
 func (r *Runner) fillPool(a action) {
+	if r.cfg.OneShot || a.mode == ModeInputRoot {
+		return
+	}
 	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
 	e := r.pool.reserve(key)
 	if e == nil {
@@ -233,7 +237,7 @@ func (r *Runner) fillPool(a action) {
 	r.inBackground(func() {
 		next := a
 		next.id = "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
-		pc, err := r.prepare(key, next)
+		pc, err := r.prepare(next)
 		if err != nil {
 			r.cfg.Logger.Warn("sandbox: preparing a container failed; the next action creates its own", "error", err)
 		}
@@ -402,8 +406,8 @@ func exitCode(ps *os.ProcessState) int64 {
 	if ps == nil {
 		return 128 + int64(unix.SIGKILL)
 	}
-	if ws, ok := ps.Sys().(unix.WaitStatus); ok && ws.Signaled() {
-		return 128 + int64(ws.Signal())
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+		return waitStatusCode(ws)
 	}
 	return int64(ps.ExitCode())
 }
