@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox"
+	"github.com/sandbarn/sandbarn/sandbox/buildpath"
 )
 
 // Runner runs each request in a container of its own. It is safe for
@@ -122,11 +122,7 @@ func (r *Runner) Close() {
 func (r *Runner) CheckReadiness(ctx context.Context, req *runnerpb.CheckReadinessRequest) error {
 	// An empty path (bb_worker's start-up probe) asks about the build
 	// directory itself.
-	rel := req.Path
-	if rel == "" {
-		rel = "."
-	}
-	p, err := r.buildPath(rel)
+	p, err := buildpath.Join(r.cfg.BuildDirectory, "path", req.Path)
 	if err != nil {
 		return err
 	}
@@ -260,17 +256,12 @@ func (r *Runner) inBackground(f func()) {
 // prepareAction checks the request and resolves its sandbox settings and
 // root filesystem.
 func (r *Runner) prepareAction(ctx context.Context, req *runnerpb.RunRequest) (action, error) {
-	if len(req.Arguments) == 0 {
-		return action{}, status.Error(codes.InvalidArgument, "no command arguments")
-	}
-	if err := checkRelative("working directory", req.WorkingDirectory, true); err != nil {
-		return action{}, err
-	}
-	s, err := parseProperties(req.Platform, &r.cfg)
+	paths, err := buildpath.Resolve(r.cfg.BuildDirectory, req)
 	if err != nil {
 		return action{}, err
 	}
-	inputRoot, err := r.buildPath(req.InputRootDirectory)
+	inputRoot := paths.InputRoot
+	s, err := parseProperties(req.Platform, &r.cfg)
 	if err != nil {
 		return action{}, err
 	}
@@ -324,11 +315,16 @@ func describeMap(m []configs.IDMap) string {
 	return strings.Join(parts, ", ")
 }
 
+// openOutputs opens the stdout and stderr files; an empty path discards
+// the stream, as with the process runner.
 func (r *Runner) openOutputs(req *runnerpb.RunRequest) (*os.File, *os.File, error) {
-	open := func(rel string) (*os.File, error) {
-		p, err := r.buildPath(rel)
+	open := func(field, rel string) (*os.File, error) {
+		p, err := buildpath.Join(r.cfg.BuildDirectory, field, rel)
 		if err != nil {
 			return nil, err
+		}
+		if rel == "" {
+			p = os.DevNull
 		}
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 		if err != nil {
@@ -336,11 +332,11 @@ func (r *Runner) openOutputs(req *runnerpb.RunRequest) (*os.File, *os.File, erro
 		}
 		return f, nil
 	}
-	stdout, err := open(req.StdoutPath)
+	stdout, err := open("stdout_path", req.StdoutPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	stderr, err := open(req.StderrPath)
+	stderr, err := open("stderr_path", req.StderrPath)
 	if err != nil {
 		stdout.Close()
 		return nil, nil, err
@@ -365,25 +361,6 @@ func (r *Runner) actionUser(s settings) sandboxUser {
 		u.gid = *s.gid
 	}
 	return u
-}
-
-// buildPath resolves a request path, which must stay inside the build
-// directory.
-func (r *Runner) buildPath(rel string) (string, error) {
-	if err := checkRelative("path", rel, false); err != nil {
-		return "", err
-	}
-	return filepath.Join(r.cfg.BuildDirectory, rel), nil
-}
-
-func checkRelative(what, p string, emptyOK bool) error {
-	if p == "" && emptyOK {
-		return nil
-	}
-	if p == "" || filepath.IsAbs(p) || !filepath.IsLocal(p) {
-		return status.Errorf(codes.InvalidArgument, "%s %q must be a relative path inside the build directory", what, p)
-	}
-	return nil
 }
 
 // environment renders the request's variables in a fixed order, with
