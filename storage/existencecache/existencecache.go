@@ -34,8 +34,9 @@ type BlobAccess struct {
 
 	mu sync.Mutex
 	// Two generations give a cheap bounded cache: lookups check both,
-	// inserts go to current, and a full current generation replaces the
-	// previous one, dropping the entries not seen since.
+	// inserts and hits in previous go to current, and a full current
+	// generation replaces the previous one, dropping the entries neither
+	// inserted nor looked up since.
 	current, previous map[string]time.Time
 }
 
@@ -105,7 +106,11 @@ func (ba *BlobAccess) unknown(digests []digest.Digest) []digest.Digest {
 		k := key(d)
 		expiry, ok := ba.current[k]
 		if !ok {
-			expiry, ok = ba.previous[k]
+			// A live entry of the previous generation is in use: move it
+			// to the current one so the next swap keeps it.
+			if expiry, ok = ba.previous[k]; ok && now.Before(expiry) {
+				ba.insertLocked(k, expiry)
+			}
 		}
 		if !ok || !now.Before(expiry) {
 			out = append(out, d)
@@ -125,14 +130,19 @@ func (ba *BlobAccess) remember(asked, missing []digest.Digest) {
 	defer ba.mu.Unlock()
 	for _, d := range asked {
 		k := key(d)
-		if absent[k] {
-			continue
+		if !absent[k] {
+			ba.insertLocked(k, expiry)
 		}
-		if len(ba.current) >= ba.half {
-			ba.previous, ba.current = ba.current, make(map[string]time.Time, ba.half)
-		}
-		ba.current[k] = expiry
 	}
+}
+
+// insertLocked records k in the current generation, which replaces the
+// previous one when full. Called with mu held.
+func (ba *BlobAccess) insertLocked(k string, expiry time.Time) {
+	if len(ba.current) >= ba.half {
+		ba.previous, ba.current = ba.current, make(map[string]time.Time, ba.half)
+	}
+	ba.current[k] = expiry
 }
 
 func (ba *BlobAccess) forget(d digest.Digest) {

@@ -15,20 +15,15 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// countingCAS is a memory CAS that serves the empty blob, counts the
-// digests FindMissing is asked about and can drop blobs, standing in for
-// a backend that evicts.
+// countingCAS is a memory CAS (which always holds the empty blob) that
+// counts the digests FindMissing is asked about.
 type countingCAS struct {
 	*memory.BlobAccess
 	asked atomic.Int64
 }
 
-func newCountingCAS(t *testing.T) *countingCAS {
-	c := &countingCAS{BlobAccess: memory.NewCAS()}
-	if err := c.BlobAccess.Put(context.Background(), digest.OfBytes("", nil), bytes.NewReader(nil)); err != nil {
-		t.Fatal(err)
-	}
-	return c
+func newCountingCAS() *countingCAS {
+	return &countingCAS{BlobAccess: memory.NewCAS()}
 }
 
 func (c *countingCAS) FindMissing(ctx context.Context, ds []digest.Digest) ([]digest.Digest, error) {
@@ -42,13 +37,13 @@ func (c *fakeClock) now() time.Time { return c.t }
 
 func TestConformance(t *testing.T) {
 	storagetest.RunConformance(t, func(t *testing.T) storage.BlobAccess {
-		return New(newCountingCAS(t), Options{TTL: time.Minute, MaxEntries: 1000})
+		return New(newCountingCAS(), Options{TTL: time.Minute, MaxEntries: 1000})
 	}, nil)
 }
 
 func TestFindMissingServedFromCache(t *testing.T) {
 	ctx := context.Background()
-	base := newCountingCAS(t)
+	base := newCountingCAS()
 	clock := &fakeClock{t: time.Unix(1000, 0)}
 	ba := New(base, Options{TTL: time.Minute, MaxEntries: 100, Now: clock.now})
 	a, b := []byte("a"), []byte("b")
@@ -74,7 +69,7 @@ func TestFindMissingServedFromCache(t *testing.T) {
 
 func TestMissingNotCachedAndNotFoundForgets(t *testing.T) {
 	ctx := context.Background()
-	base := newCountingCAS(t)
+	base := newCountingCAS()
 	ba := New(base, Options{TTL: time.Hour, MaxEntries: 100})
 	data := []byte("evicted later")
 	d := digest.OfBytes("", data)
@@ -88,7 +83,7 @@ func TestMissingNotCachedAndNotFoundForgets(t *testing.T) {
 	}
 	// The backend loses the blob behind the cache's back; a Get that
 	// fails with NotFound must make FindMissing ask again.
-	fresh := newCountingCAS(t)
+	fresh := newCountingCAS()
 	base.BlobAccess = fresh.BlobAccess
 	if missing, _ := ba.FindMissing(ctx, []digest.Digest{d}); len(missing) != 0 {
 		t.Fatal("expected the stale cached answer before any Get")
@@ -104,7 +99,7 @@ func TestMissingNotCachedAndNotFoundForgets(t *testing.T) {
 
 func TestBounded(t *testing.T) {
 	ctx := context.Background()
-	ba := New(newCountingCAS(t), Options{TTL: time.Hour, MaxEntries: 10})
+	ba := New(newCountingCAS(), Options{TTL: time.Hour, MaxEntries: 10})
 	for i := range 100 {
 		data := []byte{byte(i)}
 		if err := ba.Put(ctx, digest.OfBytes("", data), bytes.NewReader(data)); err != nil {
@@ -113,5 +108,30 @@ func TestBounded(t *testing.T) {
 	}
 	if n := len(ba.current) + len(ba.previous); n > 10 {
 		t.Fatalf("cache holds %d entries, bound is 10", n)
+	}
+}
+
+// A digest looked up often stays cached while others are inserted: a hit
+// in the older generation moves it to the newer one.
+func TestHitsSurviveGenerations(t *testing.T) {
+	ctx := context.Background()
+	base := newCountingCAS()
+	ba := New(base, Options{TTL: time.Hour, MaxEntries: 10})
+	hot := []byte("hot")
+	dh := digest.OfBytes("", hot)
+	if err := ba.Put(ctx, dh, bytes.NewReader(hot)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		data := []byte{byte(i)}
+		if err := ba.Put(ctx, digest.OfBytes("", data), bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ba.FindMissing(ctx, []digest.Digest{dh}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := base.asked.Load(); n != 0 {
+		t.Fatalf("the backend was asked about %d digests; the hot one should have stayed cached", n)
 	}
 }

@@ -43,7 +43,7 @@ func (s *ActionCache) GetActionResult(ctx context.Context, req *remoteexecution.
 	if err != nil {
 		return nil, err
 	}
-	refs, err := referencedBlobs(req.InstanceName, req.DigestFunction, result)
+	refs, err := storage.ActionResultBlobs(req.InstanceName, req.DigestFunction, result)
 	if err != nil {
 		return nil, status.Errorf(codes.NotFound, "cached result for %s is unusable: %s", d, status.Convert(err).Message())
 	}
@@ -95,7 +95,7 @@ func (s *ActionCache) UpdateActionResult(ctx context.Context, req *remoteexecuti
 	if req.ActionResult == nil {
 		return nil, status.Error(codes.InvalidArgument, "action_result is missing")
 	}
-	if _, err := referencedBlobs(req.InstanceName, req.DigestFunction, req.ActionResult); err != nil {
+	if _, err := storage.ActionResultBlobs(req.InstanceName, req.DigestFunction, req.ActionResult); err != nil {
 		return nil, err
 	}
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(req.ActionResult)
@@ -106,12 +106,4 @@ func (s *ActionCache) UpdateActionResult(ctx context.Context, req *remoteexecuti
 		return nil, err
 	}
 	return req.ActionResult, nil
-}
-
-// referencedBlobs checks the instance name, then lists the result's blobs.
-func referencedBlobs(instance string, fn remoteexecution.DigestFunction_Value, r *remoteexecution.ActionResult) ([]digest.Digest, error) {
-	if err := validateInstanceName(instance); err != nil {
-		return nil, err
-	}
-	return storage.ActionResultBlobs(instance, fn, r)
 }
