@@ -1,16 +1,10 @@
 package clients
 
 import (
-	"io"
-	"log"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sandbarn/sandbarn/rootfs/registrytest"
 	testimages "github.com/sandbarn/sandbarn/test/images"
 )
 
@@ -25,20 +19,13 @@ func clientRootImageRef(t *testing.T, root string) string {
 	if err != nil {
 		t.Fatalf("image of the client root: %v", err)
 	}
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
-	tag, err := name.NewTag(strings.TrimPrefix(s.URL, "http://") + "/clients/sid:latest")
+	reg := registrytest.New()
+	t.Cleanup(reg.Close)
+	d, err := reg.Push("clients/sid:latest", img)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("pushing the client root image: %v", err)
 	}
-	if err := remote.Write(tag, img); err != nil {
-		t.Fatalf("pushing %s: %v", tag, err)
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "docker://" + tag.Context().Name() + "@" + digest.String()
+	return "docker://" + d.String()
 }
 
 // clientRootImage returns the image of root, cached as an OCI layout

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/sandbarn/sandbarn/rootfs/registrytest"
 	testimages "github.com/sandbarn/sandbarn/test/images"
 	"github.com/sandbarn/sandbarn/test/testenv"
 )
@@ -39,7 +34,8 @@ func TestTwoImages(t *testing.T) {
 		testenv.SkipOrFail(t, "building the bookworm test image with debootstrap needs root")
 	}
 	base := testenv.TempDir(t, "sandbarn-e2e-images-")
-	reg := startRegistry(t)
+	reg := registrytest.New()
+	t.Cleanup(reg.Close)
 	busybox := pushTestImage(t, reg, "test/busybox", busyboxImage(t, base))
 	bookworm := pushTestImage(t, reg, "test/bookworm", bookwormImage(t))
 	t.Logf("images: %s and %s", busybox, bookworm)
@@ -62,30 +58,15 @@ func TestTwoImages(t *testing.T) {
 	requireOSRelease(t, filepath.Join(bin, "os", "bookworm-os-release.txt"), "VERSION_CODENAME=bookworm")
 }
 
-// startRegistry serves an empty registry on 127.0.0.1 for this test.
-func startRegistry(t *testing.T) string {
-	t.Helper()
-	s := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	t.Cleanup(s.Close)
-	return strings.TrimPrefix(s.URL, "http://")
-}
-
-// pushTestImage uploads img as host/repo:latest and returns the digest
+// pushTestImage uploads img as repo:latest and returns the digest
 // reference an action names it by, with the docker:// scheme.
-func pushTestImage(t *testing.T, host, repo string, img v1.Image) string {
+func pushTestImage(t *testing.T, reg *registrytest.Registry, repo string, img v1.Image) string {
 	t.Helper()
-	tag, err := name.NewTag(host + "/" + repo + ":latest")
+	d, err := reg.Push(repo+":latest", img)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("pushing %s: %v", repo, err)
 	}
-	if err := remote.Write(tag, img); err != nil {
-		t.Fatalf("pushing %s: %v", tag, err)
-	}
-	digest, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return "docker://" + tag.Context().Name() + "@" + digest.String()
+	return "docker://" + d.String()
 }
 
 func busyboxImage(t *testing.T, base string) v1.Image {
