@@ -79,15 +79,12 @@ func run(ctx context.Context, path string) error {
 	sched.UseLogStreams(logs)
 	logBytes := logstream.NewByteStream(logs)
 
-	serverOpts := []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(cfg.MaxMessageSizeBytes), grpc.MaxSendMsgSize(cfg.MaxMessageSizeBytes),
-	}
-	serverOpts = append(serverOpts, sched.ServerOptions()...)
+	storageOpts := grpcservers.Options{MaxMessageSizeBytes: cfg.MaxMessageSizeBytes, Execution: sched.ExecutionCapabilities(),
+		ByteStreamRoutes: []grpcservers.ByteStreamRoute{{Match: logstream.IsName, Server: logBytes}}}
+	serverOpts := append(storageOpts.ServerOptions(), sched.ServerOptions()...)
 	clients := grpc.NewServer(serverOpts...)
 	sched.RegisterExecution(clients)
 	logstreampb.RegisterLogStreamServiceServer(clients, logstream.NewService(logs))
-	storageOpts := grpcservers.Options{MaxMessageSizeBytes: cfg.MaxMessageSizeBytes, Execution: sched.ExecutionCapabilities(),
-		ByteStreamRoutes: []grpcservers.ByteStreamRoute{{Match: logstream.IsName, Server: logBytes}}}
 	if cfg.Storage.ProxyStorage {
 		grpcservers.Register(clients, cas, ac, storageOpts)
 	} else {
