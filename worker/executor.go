@@ -91,18 +91,6 @@ func NewExecutor(cfg ExecutorConfig) *Executor {
 	return &Executor{cfg: cfg}
 }
 
-// InstanceName joins the scheduler's instance name prefix and the suffix it
-// sent with the action into the instance name for storage.
-func InstanceName(prefix, suffix string) string {
-	switch {
-	case prefix == "":
-		return suffix
-	case suffix == "":
-		return prefix
-	}
-	return prefix + "/" + suffix
-}
-
 // Execute runs one action in the slot's directory and always returns a
 // response: failures are in its status, with whatever result was obtained
 // (a timed-out action still has its partial outputs). report is called at
@@ -117,7 +105,7 @@ func (e *Executor) Execute(ctx context.Context, slot, instancePrefix string, des
 	a := &actionRun{
 		e:        e,
 		dir:      slotDirectory{buildDir: e.cfg.BuildDirectory, slot: slot},
-		instance: InstanceName(instancePrefix, desired.InstanceNameSuffix),
+		instance: digest.JoinInstance(instancePrefix, desired.InstanceNameSuffix),
 		desired:  desired,
 		result:   result,
 		report:   report,

@@ -116,3 +116,17 @@ func (d Digest) Verify(gotHash string, gotSize int64) error {
 	}
 	return nil
 }
+
+// JoinInstance names an instance below another: prefix/name, or whichever
+// is not empty. Storage clients put their configured instance before a
+// digest's own, and workers the scheduler's prefix before the suffix it
+// sends.
+func JoinInstance(prefix, name string) string {
+	switch {
+	case prefix == "":
+		return name
+	case name == "":
+		return prefix
+	}
+	return prefix + "/" + name
+}

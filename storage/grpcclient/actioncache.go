@@ -34,7 +34,7 @@ func NewActionCache(conn grpc.ClientConnInterface, instance string) *ActionCache
 // Get fetches the ActionResult and returns it serialized.
 func (c *ActionCache) Get(ctx context.Context, d digest.Digest) (io.ReadCloser, error) {
 	result, err := c.ac.GetActionResult(ctx, &remoteexecution.GetActionResultRequest{
-		InstanceName:   remoteInstance(c.instance, d.Instance),
+		InstanceName:   digest.JoinInstance(c.instance, d.Instance),
 		ActionDigest:   d.Proto(),
 		DigestFunction: d.Function,
 	})
@@ -62,7 +62,7 @@ func (c *ActionCache) Put(ctx context.Context, d digest.Digest, r io.Reader) err
 		return status.Errorf(codes.InvalidArgument, "action result for %s: %v", d, err)
 	}
 	_, err = c.ac.UpdateActionResult(ctx, &remoteexecution.UpdateActionResultRequest{
-		InstanceName:   remoteInstance(c.instance, d.Instance),
+		InstanceName:   digest.JoinInstance(c.instance, d.Instance),
 		ActionDigest:   d.Proto(),
 		ActionResult:   result,
 		DigestFunction: d.Function,

@@ -15,12 +15,12 @@ import (
 
 // readResourceName is "{instance}/blobs/{hash}/{size}".
 func (c *CAS) readResourceName(d digest.Digest) string {
-	return prefixed(remoteInstance(c.instance, d.Instance), fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size))
+	return prefixed(digest.JoinInstance(c.instance, d.Instance), fmt.Sprintf("blobs/%s/%d", d.Hash, d.Size))
 }
 
 // writeResourceName uses a fresh UUID per upload, as REAPI asks.
 func (c *CAS) writeResourceName(d digest.Digest) string {
-	return prefixed(remoteInstance(c.instance, d.Instance), fmt.Sprintf("uploads/%s/blobs/%s/%d", newUUID(), d.Hash, d.Size))
+	return prefixed(digest.JoinInstance(c.instance, d.Instance), fmt.Sprintf("uploads/%s/blobs/%s/%d", newUUID(), d.Hash, d.Size))
 }
 
 func prefixed(instance, rest string) string {

@@ -64,7 +64,7 @@ func (c *CAS) Get(ctx context.Context, d digest.Digest) (io.ReadCloser, error) {
 
 func (c *CAS) batchRead(ctx context.Context, d digest.Digest) ([]byte, error) {
 	resp, err := c.cas.BatchReadBlobs(ctx, &remoteexecution.BatchReadBlobsRequest{
-		InstanceName:   remoteInstance(c.instance, d.Instance),
+		InstanceName:   digest.JoinInstance(c.instance, d.Instance),
 		Digests:        []*remoteexecution.Digest{d.Proto()},
 		DigestFunction: d.Function,
 	})
@@ -106,7 +106,7 @@ func readExactly(d digest.Digest, r io.Reader) ([]byte, error) {
 
 func (c *CAS) batchUpdate(ctx context.Context, d digest.Digest, data []byte) error {
 	resp, err := c.cas.BatchUpdateBlobs(ctx, &remoteexecution.BatchUpdateBlobsRequest{
-		InstanceName:   remoteInstance(c.instance, d.Instance),
+		InstanceName:   digest.JoinInstance(c.instance, d.Instance),
 		Requests:       []*remoteexecution.BatchUpdateBlobsRequest_Request{{Digest: d.Proto(), Data: data}},
 		DigestFunction: d.Function,
 	})
@@ -140,7 +140,7 @@ func (c *CAS) findMissing(ctx context.Context, digests []digest.Digest) ([]diges
 	// the first digest's and fall back to separate requests for others.
 	first := digests[0]
 	req := &remoteexecution.FindMissingBlobsRequest{
-		InstanceName:   remoteInstance(c.instance, first.Instance),
+		InstanceName:   digest.JoinInstance(c.instance, first.Instance),
 		DigestFunction: first.Function,
 	}
 	var rest []digest.Digest

@@ -91,7 +91,7 @@ func uniqueLarge(digests []digest.Digest, maxBatchBytes int64) []digest.Digest {
 // silently dropped.
 func (c *CAS) readBatch(ctx context.Context, batch []digest.Digest, fn storage.BatchFunc) error {
 	req := &remoteexecution.BatchReadBlobsRequest{
-		InstanceName:   remoteInstance(c.instance, batch[0].Instance),
+		InstanceName:   digest.JoinInstance(c.instance, batch[0].Instance),
 		DigestFunction: batch[0].Function,
 	}
 	wanted := make(map[string]digest.Digest, len(batch))

@@ -19,7 +19,7 @@ func GetTree(ctx context.Context, conn grpc.ClientConnInterface, instance string
 	token := ""
 	for {
 		stream, err := client.GetTree(ctx, &remoteexecution.GetTreeRequest{
-			InstanceName:   remoteInstance(instance, root.Instance),
+			InstanceName:   digest.JoinInstance(instance, root.Instance),
 			RootDigest:     root.Proto(),
 			PageToken:      token,
 			DigestFunction: root.Function,
