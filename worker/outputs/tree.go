@@ -75,13 +75,16 @@ func buildDirectory(blobs *BlobSet, path string, children map[string]*remoteexec
 			if err != nil {
 				return nil, fmt.Errorf("marshal output directory: %w", err)
 			}
-			d := digest.OfBytes("", data)
+			// Hashed once: the blob set keeps each digest once anyway.
+			var d digest.Digest
+			if withDirectories {
+				d = blobs.AddBytes(data)
+			} else {
+				d = digest.OfBytes("", data)
+			}
 			if _, ok := children[d.Key()]; !ok {
 				children[d.Key()] = child
 				*order = append(*order, d.Key())
-				if withDirectories {
-					blobs.AddBytes(data)
-				}
 			}
 			dir.Directories = append(dir.Directories, &remoteexecution.DirectoryNode{Name: e.Name(), Digest: d.Proto()})
 		case t.IsRegular():
