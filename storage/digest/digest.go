@@ -117,6 +117,14 @@ func (d Digest) Verify(gotHash string, gotSize int64) error {
 	return nil
 }
 
+// VerifyBytes hashes data and checks it against the digest, with Verify's
+// errors.
+func (d Digest) VerifyBytes(data []byte) error {
+	h := d.NewHasher()
+	h.Write(data)
+	return d.Verify(hex.EncodeToString(h.Sum(nil)), int64(len(data)))
+}
+
 // JoinInstance names an instance below another: prefix/name, or whichever
 // is not empty. Storage clients put their configured instance before a
 // digest's own, and workers the scheduler's prefix before the suffix it

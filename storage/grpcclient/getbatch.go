@@ -2,7 +2,6 @@ package grpcclient
 
 import (
 	"context"
-	"encoding/hex"
 	"io"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
@@ -144,9 +143,7 @@ func checkBatchEntry(d digest.Digest, r *remoteexecution.BatchReadBlobsResponse_
 	if r.Compressor != remoteexecution.Compressor_IDENTITY {
 		return status.Errorf(codes.Internal, "blob %s: server sent it compressed with %s, which was not asked for", d, r.Compressor)
 	}
-	h := d.NewHasher()
-	h.Write(r.Data)
-	if err := d.Verify(hex.EncodeToString(h.Sum(nil)), int64(len(r.Data))); err != nil {
+	if err := d.VerifyBytes(r.Data); err != nil {
 		return status.Errorf(codes.DataLoss, "%s", status.Convert(err).Message())
 	}
 	return nil

@@ -60,8 +60,7 @@ func (ba *BlobAccess) Put(ctx context.Context, d digest.Digest, r io.Reader) err
 		return err
 	}
 	if ba.verify {
-		got := digest.OfBytes(d.Instance, data)
-		if err := d.Verify(got.Hash, got.Size); err != nil {
+		if err := d.VerifyBytes(data); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,6 @@ package filecache
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"sync"
@@ -120,9 +119,7 @@ func (c *Cache) claim(blobs []Blob) (map[digest.Digest][]*claim, []digest.Digest
 func (c *Cache) store(d digest.Digest, data []byte, err error, cls []*claim) {
 	if err == nil {
 		// Whatever the backend checked, the cache checks for itself.
-		h := d.NewHasher()
-		h.Write(data)
-		err = d.Verify(hex.EncodeToString(h.Sum(nil)), int64(len(data)))
+		err = d.VerifyBytes(data)
 	}
 	for _, cl := range cls {
 		werr := err
