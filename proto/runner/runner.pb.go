@@ -294,8 +294,11 @@ type ExecutionEnvironment struct {
 	// "docker://registry/repo@sha256:..."); empty for the runner's default
 	// rootfs.
 	ContainerImage string `protobuf:"bytes,1,opt,name=container_image,json=containerImage,proto3" json:"container_image,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The action ran in a container created and started before its request
+	// arrived, rather than one created for it.
+	Prepared      bool `protobuf:"varint,2,opt,name=prepared,proto3" json:"prepared,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecutionEnvironment) Reset() {
@@ -333,6 +336,13 @@ func (x *ExecutionEnvironment) GetContainerImage() string {
 		return x.ContainerImage
 	}
 	return ""
+}
+
+func (x *ExecutionEnvironment) GetPrepared() bool {
+	if x != nil {
+		return x.Prepared
+	}
+	return false
 }
 
 // ResourceUsage is what one action used, as measured by the runner.
@@ -478,9 +488,10 @@ const file_proto_runner_runner_proto_rawDesc = "" +
 	"\x0eresource_usage\x18\x02 \x03(\v2\x14.google.protobuf.AnyR\rresourceUsage\x126\n" +
 	"\x05usage\x18\xe8\a \x01(\v2\x1f.buildbarn.runner.ResourceUsageR\x05usage\x12\x1c\n" +
 	"\ttimed_out\x18\xe9\a \x01(\bR\btimedOut\x12I\n" +
-	"\venvironment\x18\xea\a \x01(\v2&.buildbarn.runner.ExecutionEnvironmentR\venvironment\"?\n" +
+	"\venvironment\x18\xea\a \x01(\v2&.buildbarn.runner.ExecutionEnvironmentR\venvironment\"[\n" +
 	"\x14ExecutionEnvironment\x12'\n" +
-	"\x0fcontainer_image\x18\x01 \x01(\tR\x0econtainerImage\"\xa2\x03\n" +
+	"\x0fcontainer_image\x18\x01 \x01(\tR\x0econtainerImage\x12\x1a\n" +
+	"\bprepared\x18\x02 \x01(\bR\bprepared\"\xa2\x03\n" +
 	"\rResourceUsage\x126\n" +
 	"\tuser_time\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\buserTime\x12:\n" +
 	"\vsystem_time\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\n" +

@@ -30,7 +30,15 @@ func runActionInit() {
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		os.Exit(125)
 	}
+	// The command must not inherit the control socket: with it, the
+	// action could forge the init's reply.
+	unix.CloseOnExec(initSocketFD)
 	sock := os.NewFile(initSocketFD, "init socket")
+	// Saying it is up lets the runner find an init that cannot run in
+	// this root filesystem while preparing, not when an action waits.
+	if sendInitMessage(sock, initReady{Ready: true}) != nil {
+		os.Exit(125)
+	}
 	var req initRequest
 	fds, err := receiveInitMessage(sock, &req, maxInitMessage)
 	if err != nil || len(fds) != 2 {

@@ -2,8 +2,10 @@ package container
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -12,6 +14,11 @@ import (
 // SOCK_SEQPACKET socket pair, so every message arrives whole in one read.
 // The request carries the action's stdout and stderr as SCM_RIGHTS file
 // descriptors: they are only known once the request arrives.
+
+// initReady is the init's first message: it runs and waits for a command.
+type initReady struct {
+	Ready bool
+}
 
 // initRequest is the command the init runs, and how.
 type initRequest struct {
@@ -98,4 +105,38 @@ func receiveInitMessage(sock *os.File, v any, size int) ([]int, error) {
 		return nil, err
 	}
 	return fds, nil
+}
+
+// awaitReady waits at most timeout for the init's first message.
+func awaitReady(sock *os.File, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	pfd := []unix.PollFd{{Fd: int32(sock.Fd()), Events: unix.POLLIN}}
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("the init did not come up within %v", timeout)
+		}
+		n, err := unix.Poll(pfd, int(left.Milliseconds())+1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			break
+		}
+	}
+	var ready initReady
+	fds, err := receiveInitMessage(sock, &ready, 256)
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+	if err != nil {
+		return fmt.Errorf("the init ended before it was ready: %w", err)
+	}
+	if !ready.Ready {
+		return errors.New("the init sent something other than ready")
+	}
+	return nil
 }

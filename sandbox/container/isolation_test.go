@@ -173,7 +173,7 @@ func TestPreparedContainerRunsSecondAction(t *testing.T) {
 			t.Fatalf("run %d: exit %d stdout %q stderr %q", i, res.resp.ExitCode, res.stdout, res.stderr)
 		}
 	}
-	if n := r.PreparedRuns(); n != 2 {
+	if n := r.Stats().PreparedRuns; n != 2 {
 		t.Errorf("%d actions ran in a prepared container, want 2 (all but the first)", n)
 	}
 }
@@ -197,7 +197,7 @@ func TestReplacedInputRootFallsBackToNewContainer(t *testing.T) {
 			t.Fatalf("run %d sees %q in the replaced input root (stderr %q)", i, res.stdout, res.stderr)
 		}
 	}
-	if n := r.PreparedRuns(); n != 0 {
+	if n := r.Stats().PreparedRuns; n != 0 {
 		t.Errorf("%d actions ran in a container bound to the old directory", n)
 	}
 }

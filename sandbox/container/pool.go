@@ -13,14 +13,26 @@ type poolKey struct {
 	hostNetwork bool
 }
 
+// maxPrepareFailures is how many preparations in a row may fail for one
+// key before the pool stops preparing for it: an image whose containers
+// cannot come up would otherwise cost a failed container per action.
+const maxPrepareFailures = 3
+
+func (a action) poolKey() poolKey {
+	return poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
+}
+
 // pool holds at most one prepared container per key: a worker slot runs
 // one action at a time in its own input root.
 type pool struct {
 	mu      sync.Mutex
 	entries map[poolKey]*poolEntry
-	// replaced marks input roots the worker replaced rather than refilled
-	// in place: preparing for them again would only waste CPU.
-	replaced map[poolKey]bool
+	// stopped marks keys not to prepare for again: input roots the worker
+	// replaced rather than refilled in place, and keys whose preparation
+	// kept failing. Preparing for them would only waste CPU.
+	stopped map[poolKey]bool
+	// failures counts each key's preparations failed in a row.
+	failures map[poolKey]int
 	closed   bool
 }
 
@@ -33,16 +45,34 @@ type poolEntry struct {
 }
 
 func newPool() *pool {
-	return &pool{entries: map[poolKey]*poolEntry{}, replaced: map[poolKey]bool{}}
+	return &pool{entries: map[poolKey]*poolEntry{}, stopped: map[poolKey]bool{}, failures: map[poolKey]int{}}
 }
 
-// markReplaced stops preparing for key; it reports whether this is news.
-func (p *pool) markReplaced(key poolKey) bool {
+// stop stops preparing for key; it reports whether this is news.
+func (p *pool) stop(key poolKey) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	news := !p.replaced[key]
-	p.replaced[key] = true
+	news := !p.stopped[key]
+	p.stopped[key] = true
 	return news
+}
+
+// recordOutcome counts a preparation for key that failed or not. It
+// reports true once, when failures in a row reach maxPrepareFailures and
+// the pool stops preparing for key.
+func (p *pool) recordOutcome(key poolKey, failed bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !failed {
+		delete(p.failures, key)
+		return false
+	}
+	p.failures[key]++
+	if p.failures[key] < maxPrepareFailures || p.stopped[key] {
+		return false
+	}
+	p.stopped[key] = true
+	return true
 }
 
 // take removes the entry for key and waits for its preparation, which is
@@ -70,7 +100,7 @@ func (p *pool) take(key poolKey) *prepared {
 func (p *pool) reserve(key poolKey) *poolEntry {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.entries[key] != nil || p.replaced[key] {
+	if p.closed || p.entries[key] != nil || p.stopped[key] {
 		return nil
 	}
 	e := &poolEntry{ready: make(chan struct{})}

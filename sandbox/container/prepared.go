@@ -48,35 +48,44 @@ func statID(path string) (fileID, error) {
 	return fileID{uint64(st.Dev), st.Ino}, nil
 }
 
-// prepare creates and starts a container for actions like a. Its init
-// runs as sandbox root where more than one uid is mapped, so it can start
-// the command as any sandbox user; setuid to a non-root user clears the
-// capabilities, and no_new_privs keeps them from coming back.
+// prepareTimeout bounds how long a prepared container's init may take
+// to say it is up; preparation runs off the critical path, so it is long
+// enough for a loaded machine.
+const prepareTimeout = 30 * time.Second
+
+// prepare creates and starts a container for actions like a, and waits
+// for its init to say it is up. Its init runs as sandbox root where more
+// than one uid is mapped, so it can start the command as any sandbox
+// user; setuid to a non-root user clears the capabilities, and
+// no_new_privs keeps them from coming back. Errors are *StartError.
 func (r *Runner) prepare(a action) (*prepared, error) {
+	fail := func(phase string, err error) error {
+		return &StartError{Image: a.settings.image, Phase: phase, Code: codes.Internal, Err: err}
+	}
 	id, err := statID(a.inputRoot)
 	if err != nil {
-		return nil, err
+		return nil, fail(phaseMount, err)
 	}
 	// With a single mapped uid capabilities are never given (see
 	// containerConfig), and the init needs none.
 	initUser := sandboxUser{0, 0}
 	initAction := a
 	initAction.settings.runAsRoot = true
-	cfg := r.containerConfig(initAction)
-	c, err := libcontainer.Create(r.stateDir, a.id, cfg)
+	c, err := libcontainer.Create(r.stateDir, a.id, r.containerConfig(initAction))
 	if err != nil {
-		return nil, fmt.Errorf("creating sandbox: %w", err)
+		return nil, fail(phaseCreate, err)
 	}
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		c.Destroy()
-		return nil, err
+		return nil, fail(phaseCreate, err)
 	}
 	ours, theirs := os.NewFile(uintptr(fds[0]), "init socket"), os.NewFile(uintptr(fds[1]), "init socket")
-	defer theirs.Close()
 	p := &libcontainer.Process{
 		// The runner binary itself, reached through the magic link, so no
-		// host path has to be visible inside the sandbox.
+		// host path has to be visible inside the sandbox. It is linked
+		// statically (see New): a dynamic one would load its ELF
+		// interpreter and C library from the image.
 		Args:       []string{"/proc/self/exe", actionInitArgument},
 		Env:        []string{"PATH=/usr/bin:/bin"},
 		Cwd:        "/",
@@ -85,12 +94,31 @@ func (r *Runner) prepare(a action) (*prepared, error) {
 		ExtraFiles: []*os.File{theirs},
 		Init:       true,
 	}
-	if err := c.Run(p); err != nil {
+	err = c.Run(p)
+	theirs.Close()
+	if err != nil {
 		ours.Close()
 		c.Destroy()
-		return nil, fmt.Errorf("starting sandbox init: %w", err)
+		se := containerStartError(a.settings.image, err)
+		if se.Phase == phaseExec {
+			se.Phase = phaseInit
+		}
+		se.Code = codes.Internal
+		return nil, se
 	}
 	pc := &prepared{container: c, init: p, sock: ours, limits: a.settings.limits, inputRoot: id}
+	if err := awaitReady(ours, prepareTimeout); err != nil {
+		c.Signal(unix.SIGKILL)
+		ps, _ := p.Wait()
+		ours.Close()
+		c.Destroy()
+		if ps != nil {
+			// How it ended tells an init that could not be executed
+			// (exit status 255 from libcontainer) from one that crashed.
+			err = fmt.Errorf("%w (%s)", err, ps)
+		}
+		return nil, fail(phaseInit, err)
+	}
 	pc.cgroup = cgroupFiles{unified: r.cgroups.unified, paths: cgroupPaths(c)}
 	return pc, nil
 }
@@ -125,7 +153,9 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 	}
 	start := time.Now()
 	if err := sendInitMessage(pc.sock, ireq, stdout, stderr); err != nil {
-		return nil, status.Errorf(codes.Internal, "sandbox init: %v", err)
+		// The init is gone; nothing of the action ran.
+		return nil, fmt.Errorf("%w: %w", errPreparedUnusable,
+			&StartError{Image: a.settings.image, Phase: phaseInit, Code: codes.Internal, Err: fmt.Errorf("handing the command to the init: %w", err)})
 	}
 	reply, replied, timedOut := r.awaitInit(ctx, pc, req.Timeout.AsDuration())
 	wall := time.Since(start)
@@ -144,7 +174,7 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 		if reply.NotFound {
 			code = codes.InvalidArgument
 		}
-		return nil, status.Errorf(code, "starting the command: %s", reply.Err)
+		return nil, &StartError{Image: a.settings.image, Phase: phaseExec, Code: code, Err: errors.New(reply.Err)}
 	}
 	resp := &runnerpb.RunResponse{ExitCode: 128 + int64(unix.SIGKILL), TimedOut: timedOut}
 	if replied {

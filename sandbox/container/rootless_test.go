@@ -100,7 +100,7 @@ func TestRootlessRunner(t *testing.T) {
 				t.Errorf("output file: %q %v", data, err)
 			}
 		}
-		if n := r.PreparedRuns(); !oneShot && n != 2 {
+		if n := r.Stats().PreparedRuns; !oneShot && n != 2 {
 			t.Errorf("%d actions ran in prepared containers, want 2", n)
 		}
 		r.Close()

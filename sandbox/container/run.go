@@ -2,11 +2,8 @@ package container
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -24,7 +21,7 @@ import (
 func (r *Runner) runContainer(ctx context.Context, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
 	c, err := libcontainer.Create(r.stateDir, a.id, r.containerConfig(a))
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "creating sandbox: %v", err)
+		return nil, &StartError{Image: a.settings.image, Phase: phaseCreate, Code: codes.Internal, Err: err}
 	}
 	defer c.Destroy()
 	p := &libcontainer.Process{
@@ -39,7 +36,7 @@ func (r *Runner) runContainer(ctx context.Context, a action, req *runnerpb.RunRe
 	}
 	start := time.Now()
 	if err := c.Run(p); err != nil {
-		return nil, startError(err)
+		return nil, containerStartError(a.settings.image, err)
 	}
 	ps, timedOut := r.wait(ctx, c, p, req.Timeout.AsDuration())
 	wall := time.Since(start)
@@ -86,16 +83,6 @@ func (r *Runner) wait(ctx context.Context, c *libcontainer.Container, p *libcont
 		c.Signal(unix.SIGKILL)
 		return <-done, false
 	}
-}
-
-// startError classifies a failure to start the command: a missing or
-// unusable executable is the request's fault, anything else the runner's.
-func startError(err error) error {
-	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
-		errors.Is(err, unix.ENOEXEC) {
-		return status.Errorf(codes.InvalidArgument, "starting the command: %v", err)
-	}
-	return status.Errorf(codes.Internal, "starting the sandbox: %v", err)
 }
 
 // reportOOM makes an out-of-memory kill unmistakable: a non-zero exit

@@ -33,8 +33,10 @@ type Runner struct {
 	stateDir string
 	nextID   atomic.Uint64
 	pool     *pool
-	// preparedRuns counts actions that found a prepared container.
-	preparedRuns atomic.Uint64
+	// staticInit: this binary needs nothing from a root filesystem to
+	// run, so it can be the init of containers on any image.
+	staticInit bool
+	stats      counters
 	// background tracks destruction and preparation off the critical
 	// path, for Close to wait on.
 	background sync.WaitGroup
@@ -86,6 +88,7 @@ func New(cfg Config) (*Runner, error) {
 		return nil, fmt.Errorf("sandbox state directory: %w", err)
 	}
 	r := &Runner{cfg: cfg, rootless: rootless, identity: id, cgroups: cg, stateDir: stateDir, pool: newPool()}
+	r.staticInit = r.checkStaticInit()
 	if err := r.prepareInputRoots(); err != nil {
 		r.Close()
 		return nil, err
@@ -175,7 +178,10 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 		r.reportOOM(resp, a.settings, stderr)
 	}
 	if a.rootfs.Reference != "" {
-		resp.Environment = &runnerpb.ExecutionEnvironment{ContainerImage: a.rootfs.Reference}
+		if resp.Environment == nil {
+			resp.Environment = &runnerpb.ExecutionEnvironment{}
+		}
+		resp.Environment.ContainerImage = a.rootfs.Reference
 	}
 	return resp, nil
 }
@@ -184,48 +190,97 @@ func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 // and settings if there is one, else in a new one, and then prepares the
 // container for the next action like it off the critical path.
 func (r *Runner) execute(ctx context.Context, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
-	// Containers for ModeInputRoot are made for their request (see
-	// fillPool).
-	if r.cfg.OneShot || a.mode == ModeInputRoot {
-		return r.runContainer(ctx, a, req, user, stdout, stderr)
-	}
-	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
-	pc := r.pool.take(key)
-	if pc != nil {
-		if id, err := statID(a.inputRoot); err != nil || id != pc.inputRoot {
-			// The worker replaced the directory the container has mounted.
-			r.inBackground(pc.destroy)
-			pc = nil
-			if r.pool.markReplaced(key) {
-				r.cfg.Logger.Warn("sandbox: the input root directory was replaced between actions, so containers cannot be prepared for it; fill it in place to make actions start faster", "path", a.inputRoot)
-			}
-		}
+	key := a.poolKey()
+	var pc *prepared
+	if r.preparable(a) {
+		pc = r.takePrepared(key, a)
 	}
 	var resp *runnerpb.RunResponse
 	var err error
 	if pc != nil {
 		resp, err = r.runPrepared(ctx, pc, a, req, user, stdout, stderr)
 		r.inBackground(pc.destroy)
+		r.notePreparedRun(key, err)
 		if err == nil {
-			r.preparedRuns.Add(1)
+			resp.Environment = &runnerpb.ExecutionEnvironment{Prepared: true}
 		}
 	}
 	if pc == nil || errors.Is(err, errPreparedUnusable) {
+		r.stats.coldRuns.Add(1)
 		resp, err = r.runContainer(ctx, a, req, user, stdout, stderr)
 	}
 	r.fillPool(a)
 	return resp, err
 }
 
-// fillPool prepares a container for the next action like a, off the
-// critical path. The root filesystem of ModeInputRoot is the input root,
-// whose mount points exist only while an action runs, so such containers
-// are never prepared.
-func (r *Runner) fillPool(a action) {
-	if r.cfg.OneShot || a.mode == ModeInputRoot {
+// takePrepared returns the container prepared for key, or nil if there
+// is none or the worker replaced the input root it has mounted.
+func (r *Runner) takePrepared(key poolKey, a action) *prepared {
+	pc := r.pool.take(key)
+	if pc == nil {
+		return nil
+	}
+	if id, err := statID(a.inputRoot); err != nil || id != pc.inputRoot {
+		r.inBackground(pc.destroy)
+		if r.pool.stop(key) {
+			r.cfg.Logger.Warn("sandbox: the input root directory was replaced between actions, so containers cannot be prepared for it; fill it in place to make actions start faster", "path", a.inputRoot)
+		}
+		return nil
+	}
+	return pc
+}
+
+// notePreparedRun counts a run in a prepared container; a container
+// whose init was gone counts as a failed preparation of its key.
+func (r *Runner) notePreparedRun(key poolKey, err error) {
+	var fault *StartError
+	if errors.Is(err, errPreparedUnusable) && errors.As(err, &fault) {
+		r.preparationFailed(key, fault)
 		return
 	}
-	key := poolKey{inputRoot: a.inputRoot, image: a.settings.image, hostNetwork: a.settings.hostNetwork}
+	if !errors.Is(err, errPreparedUnusable) {
+		r.stats.preparedRuns.Add(1)
+		r.pool.recordOutcome(key, false)
+	}
+}
+
+// preparationFailed logs a prepared container that could not serve, in
+// one line naming the image, the phase and the cause, and stops
+// preparing for its key once that keeps happening.
+func (r *Runner) preparationFailed(key poolKey, err error) {
+	r.stats.prepareFailures.Add(1)
+	image, phase := key.image, "prepare"
+	var se *StartError
+	if errors.As(err, &se) {
+		phase = se.Phase
+		err = se.Err
+	}
+	r.cfg.Logger.Warn("sandbox: a prepared container failed; its action runs in a container created for it",
+		"image", imageLabel(image), "phase", phase, "error", err, "input_root", key.inputRoot)
+	if r.pool.recordOutcome(key, true) {
+		r.cfg.Logger.Warn("sandbox: preparing containers keeps failing here; no more are prepared for this image and input root",
+			"image", imageLabel(image), "input_root", key.inputRoot, "failures", maxPrepareFailures)
+	}
+}
+
+// preparable says whether containers are prepared ahead for actions like
+// a. The root filesystem of ModeInputRoot is the input root, whose mount
+// points exist only while an action runs, so such containers never are;
+// nor, with a dynamically linked runner, those on images.
+func (r *Runner) preparable(a action) bool {
+	if r.cfg.OneShot || a.mode == ModeInputRoot {
+		return false
+	}
+	return r.staticInit || a.settings.image == ""
+}
+
+// fillPool prepares a container for the next action like a, off the
+// critical path.
+func (r *Runner) fillPool(a action) {
+	if !r.preparable(a) {
+		return
+	}
+	key := a.poolKey()
 	e := r.pool.reserve(key)
 	if e == nil {
 		return
@@ -235,15 +290,11 @@ func (r *Runner) fillPool(a action) {
 		next.id = "action-" + strconv.FormatUint(r.nextID.Add(1), 10)
 		pc, err := r.prepare(next)
 		if err != nil {
-			r.cfg.Logger.Warn("sandbox: preparing a container failed; the next action creates its own", "error", err)
+			r.preparationFailed(key, err)
 		}
 		e.complete(pc, err)
 	})
 }
-
-// PreparedRuns is how many actions so far ran in a container prepared
-// ahead of their request rather than one created for them.
-func (r *Runner) PreparedRuns() uint64 { return r.preparedRuns.Load() }
 
 func (r *Runner) inBackground(f func()) {
 	r.background.Add(1)

@@ -37,9 +37,16 @@ func GoTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// BuildProgram compiles cmd/<name> into dir with the tests' build tags and
-// returns the binary's path; on failure the error holds the compiler's
-// output.
+// Static linking as `make build` does it: Go's own user and DNS lookups,
+// glibc and libseccomp linked in.
+const (
+	staticTags    = "netgo osusergo"
+	staticLDFlags = "-linkmode external -extldflags -static"
+)
+
+// BuildProgram compiles cmd/<name> into dir with the tests' build tags,
+// linked statically as `make build` links it, and returns the binary's
+// path; on failure the error holds the compiler's output.
 func BuildProgram(name, dir string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
@@ -51,7 +58,7 @@ func BuildProgram(name, dir string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := filepath.Join(dir, name)
-	cmd := exec.CommandContext(ctx, GoTool(), "build", "-tags", BuildTags, "-o", out, "./cmd/"+name)
+	cmd := exec.CommandContext(ctx, GoTool(), "build", "-tags", BuildTags+" "+staticTags, "-ldflags", staticLDFlags, "-o", out, "./cmd/"+name)
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("cmd/%s does not build: %w\n%s", name, err, b)

@@ -44,19 +44,16 @@ if [ ! -s "$vmlinux" ]; then
 	[ -s "$vmlinux" ] || { echo "cannot extract vmlinux from $kernel" >&2; exit 1; }
 fi
 
-# The initramfs: busybox for the shell tools the tests use, the test
-# binary and the shared libraries it links.
+# The initramfs: busybox for the shell tools the tests use and the test
+# binary, linked statically as `make test` links it.
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,etc,lib64,usr/bin,usr/sbin}
 cp /bin/busybox "$root/bin/busybox"
 for tool in $("$root/bin/busybox" --list); do
 	[ "$tool" = busybox ] || ln -sf busybox "$root/bin/$tool"
 done
-(cd "$repo" && go test -c -tags seccomp -o "$root/container.test" ./sandbox/container)
-for lib in $(ldd "$root/container.test" | grep -o '/[^ ]*'); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
+(cd "$repo" && go test -c -tags "seccomp netgo osusergo" -ldflags "-linkmode external -extldflags -static" \
+	-o "$root/container.test" ./sandbox/container)
 echo 'root:x:0:0:root:/:/bin/sh' > "$root/etc/passwd"
 echo 'root:x:0:' > "$root/etc/group"
 cat > "$root/init" <<INIT
