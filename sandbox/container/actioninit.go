@@ -44,16 +44,17 @@ func runActionInit() {
 	if err != nil || len(fds) != 2 {
 		os.Exit(125)
 	}
-	reply := runInitCommand(req, fds)
+	reply := runInitCommand(sock, req, fds)
 	if sendInitMessage(sock, reply) != nil {
 		os.Exit(125)
 	}
 	os.Exit(0)
 }
 
-// runInitCommand starts the command with the received stdout and stderr
-// and waits for it, reaping orphans that the kernel hands to PID 1.
-func runInitCommand(req initRequest, fds []int) initReply {
+// runInitCommand starts the command with the received stdout and stderr,
+// tells the runner it started, and waits for it, reaping orphans that the
+// kernel hands to PID 1.
+func runInitCommand(sock *os.File, req initRequest, fds []int) initReply {
 	for _, l := range req.Rlimits {
 		// Set on the init itself, which only ever forks this one command.
 		if err := unix.Setrlimit(l.Resource, &unix.Rlimit{Cur: l.Soft, Max: l.Hard}); err != nil {
@@ -79,6 +80,10 @@ func runInitCommand(req initRequest, fds []int) initReply {
 	unix.Close(fds[1])
 	if err != nil {
 		return initReply{Err: err.Error(), NotFound: errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.ENOEXEC)}
+	}
+	// From here on the action has run, whatever happens to the init.
+	if sendInitMessage(sock, initReply{Started: true}) != nil {
+		os.Exit(125)
 	}
 	for {
 		var ws unix.WaitStatus

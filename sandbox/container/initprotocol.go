@@ -38,8 +38,10 @@ type initRlimit struct {
 }
 
 // initReply reports how the command ended. Err is set instead when the
-// command could not be started at all.
+// command could not be started at all. A reply with only Started comes
+// first, once the command runs.
 type initReply struct {
+	Started    bool
 	Err        string
 	NotFound   bool
 	WaitStatus uint32
@@ -68,7 +70,7 @@ func sendInitMessage(sock *os.File, v any, files ...*os.File) error {
 		}
 		oob = unix.UnixRights(fds...)
 	}
-	return unix.Sendmsg(int(sock.Fd()), data, oob, nil, 0)
+	return unix.Sendmsg(int(sock.Fd()), data, oob, nil, unix.MSG_NOSIGNAL)
 }
 
 // receiveInitMessage reads one message and any file descriptors sent with

@@ -165,6 +165,11 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 		// reaped.
 		pc.container.Signal(unix.SIGKILL)
 		pc.init.Wait()
+		if !reply.Started && !timedOut && ctx.Err() == nil {
+			// The init died before the command ran.
+			return nil, fmt.Errorf("%w: %w", errPreparedUnusable,
+				&StartError{Image: a.settings.image, Phase: phaseInit, Code: codes.Internal, Err: errors.New("the init ended before starting the command")})
+		}
 	}
 	if ctx.Err() != nil && !timedOut {
 		return nil, status.FromContextError(ctx.Err()).Err()
@@ -187,7 +192,8 @@ func (r *Runner) runPrepared(ctx context.Context, pc *prepared, a action, req *r
 
 // awaitInit waits for the init's reply, killing the container at the
 // timeout or when the caller gives up. replied is false when the init
-// died without answering (killed, or out of memory).
+// died without answering (killed, or out of memory); the reply's Started
+// then says whether the command had been started.
 func (r *Runner) awaitInit(ctx context.Context, pc *prepared, timeout time.Duration) (initReply, bool, bool) {
 	type result struct {
 		reply initReply
@@ -195,9 +201,21 @@ func (r *Runner) awaitInit(ctx context.Context, pc *prepared, timeout time.Durat
 	}
 	done := make(chan result, 1)
 	go func() {
-		var rep initReply
-		_, err := receiveInitMessage(pc.sock, &rep, 64<<10)
-		done <- result{rep, err}
+		started := false
+		for {
+			var rep initReply
+			fds, err := receiveInitMessage(pc.sock, &rep, 64<<10)
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			if err == nil && rep.Started {
+				started = true
+				continue
+			}
+			rep.Started = started || err == nil
+			done <- result{rep, err}
+			return
+		}
 	}()
 	var expired <-chan time.Time
 	if timeout > 0 {
