@@ -3,6 +3,7 @@ package rootfs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 
@@ -13,9 +14,30 @@ import (
 	"github.com/sandbarn/sandbarn/rootfs/unpack"
 )
 
+// phaseError says which step of getting an image failed: "pull"
+// (manifest and layers from the registry) or "unpack" (into the store).
+type phaseError struct {
+	phase string
+	err   error
+}
+
+func (e *phaseError) Error() string { return e.phase + ": " + e.err.Error() }
+func (e *phaseError) Unwrap() error { return e.err }
+
+// installPhase tells a layer download that failed while being unpacked
+// from a failure of the unpacking itself.
+func installPhase(err error) string {
+	var terr *transport.Error
+	var netErr net.Error
+	if errors.As(err, &terr) || errors.As(err, &netErr) {
+		return "pull"
+	}
+	return "unpack"
+}
+
 // imageError turns a failure to get an image into the status an action
-// reports: FailedPrecondition naming the image and the reason for
-// problems with the image or the registry, Unavailable for this
+// reports: FailedPrecondition naming the image, the phase and the reason
+// for problems with the image or the registry, Unavailable for this
 // machine's own trouble, the context's code when the caller gave up.
 func imageError(value string, err error) error {
 	if _, ok := status.FromError(err); ok {
@@ -24,11 +46,17 @@ func imageError(value string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return status.FromContextError(err).Err()
 	}
+	prefix := fmt.Sprintf("container-image %q", value)
+	var pe *phaseError
+	if errors.As(err, &pe) {
+		prefix += ": " + pe.phase
+		err = pe.err
+	}
 	reason, ok := imageReason(err)
 	if !ok {
-		return status.Errorf(codes.Unavailable, "container-image %q: %v", value, err)
+		return status.Errorf(codes.Unavailable, "%s: %v", prefix, err)
 	}
-	return status.Errorf(codes.FailedPrecondition, "container-image %q: %s: %v", value, reason, err)
+	return status.Errorf(codes.FailedPrecondition, "%s: %s: %v", prefix, reason, err)
 }
 
 func imageReason(err error) (string, bool) {

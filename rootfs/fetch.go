@@ -22,7 +22,7 @@ func (s *Store) fetch(ctx context.Context, value string, ref name.Reference) err
 	p := newProgress(value, s.cfg.Logger)
 	desc, err := s.resolve(ctx, ref, p)
 	if err != nil {
-		return err
+		return &phaseError{"pull", err}
 	}
 	digest := desc.Digest.String()
 	names := []string{ref.Name(), pinned(ref.Context(), digest)}
@@ -35,9 +35,12 @@ func (s *Store) fetch(ctx context.Context, value string, ref name.Reference) err
 		}
 		img, err := desc.Image() // for an index, the image of our platform
 		if err != nil {
-			return err
+			return &phaseError{"pull", err}
 		}
-		return s.install(ctx, img, digest, names, p)
+		if err := s.install(ctx, img, digest, names, p); err != nil {
+			return &phaseError{installPhase(err), err}
+		}
+		return nil
 	})
 }
 

@@ -203,14 +203,14 @@ func TestUnavailableImagesFailWithReason(t *testing.T) {
 	s := openStore(t, rootfs.Config{})
 
 	for value, reason := range map[string]string{
-		"docker://" + reg.Host + "/test/missing:latest":                                 "not found",
-		"docker://" + strings.TrimPrefix(denied.URL, "http://") + "/test/secret:latest": "unauthorized",
-		"docker://" + closedHost + "/test/busybox:latest":                               "network",
-		"docker://" + reg.Host + "/test/evil:latest":                                    `unusable image: layer 0: entry "etc/evil": goes through symbolic link "etc"`,
+		"docker://" + reg.Host + "/test/missing:latest":                                 "pull: not found",
+		"docker://" + strings.TrimPrefix(denied.URL, "http://") + "/test/secret:latest": "pull: unauthorized",
+		"docker://" + closedHost + "/test/busybox:latest":                               "pull: network",
+		"docker://" + reg.Host + "/test/evil:latest":                                    `unpack: unusable image: layer 0: entry "etc/evil": goes through symbolic link "etc"`,
 	} {
 		_, err := s.Acquire(context.Background(), value)
 		if code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), reason) || !strings.Contains(err.Error(), value) {
-			t.Errorf("%s: got %v; want FailedPrecondition naming the image and %q", value, err, reason)
+			t.Errorf("%s: got %v; want FailedPrecondition naming the image, the phase and %q", value, err, reason)
 		}
 	}
 	if images, _ := s.List(); len(images) != 0 {
