@@ -14,11 +14,23 @@
 // stderr it is sent, kills and reaps everything else in the container
 // when the command ends, and reports exit status and resource use. It is
 // non-dumpable, so the action cannot open its descriptors through /proc.
-// A request then costs a few cgroup file writes for its limits, one
-// message each way, and the fork and exec of the command. Requests that
-// find no prepared container (the first one in a directory, another
-// container-image, or a directory the worker replaced) get a container
-// created for them, as with Config.OneShot.
+// A request then costs a few cgroup file writes for its limits, a
+// message to the init and two back (started, ended), and the fork and
+// exec of the command. Requests that find no prepared container (the
+// first one in a directory, another container-image, or a directory the
+// worker replaced) get a container created for them, as with
+// Config.OneShot.
+//
+// The init starts after the root is switched to the action's image, so
+// the binary must be linked statically (SelfContained): a dynamic one
+// would run the image's ELF interpreter and C library, or fail on an
+// image without them. A dynamically linked runner prepares containers
+// only for the default rootfs. The init says when it is up and when the
+// command started; a container whose init died before that never fails
+// its action, which runs in a container created for it instead. Such
+// faults are logged and counted (Stats), and a key (input root, image)
+// whose preparation fails maxPrepareFailures times in a row is not
+// prepared for again.
 //
 // Execution modes, chosen per request by its instance name
 // (Config.ExecutionModes): in ModeImage, the default, the root filesystem

@@ -118,6 +118,8 @@ func (r *Runner) Close() {
 	r.pool.close()
 	r.background.Wait()
 	os.RemoveAll(r.stateDir)
+	st := r.Stats()
+	r.cfg.Logger.Info("sandbox: closed", "prepared_runs", st.PreparedRuns, "cold_runs", st.ColdRuns, "prepare_failures", st.PrepareFailures)
 }
 
 // CheckReadiness reports whether a path the worker names exists in the
