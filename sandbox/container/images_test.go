@@ -81,14 +81,14 @@ func TestPreparedContainersOnAnyLibc(t *testing.T) {
 	keys := map[poolKey]bool{}
 	for _, img := range libcImages {
 		t.Run(imageName(img), func(t *testing.T) {
-			// Back to back in one input root, every tenth action on the
-			// host rootfs.
-			for i := 0; i < 110; i++ {
+			// Back to back in one input root: 100 on the image, every
+			// tenth action on the host rootfs.
+			for i := 0; i < 111; i++ {
 				runImageAction(t, r, roots[0], pick(img, i, 10), i)
 			}
 			keys[poolKey{inputRoot: filepath.Join(build, roots[0]), image: img.ref}] = true
-			// 8 clients at once, 25 image actions each, every fifth
-			// action on the host rootfs.
+			// 8 clients at once, 25 image actions each (200 in all),
+			// every fifth action on the host rootfs.
 			var wg sync.WaitGroup
 			for c := 0; c < slots; c++ {
 				keys[poolKey{inputRoot: filepath.Join(build, roots[c]), image: img.ref}] = true
