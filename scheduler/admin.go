@@ -16,7 +16,7 @@ func (s *Scheduler) Queues() []QueueInfo {
 		info := QueueInfo{Name: queueLabel(q.instance, q.props), Instance: q.instance, Properties: map[string]string{},
 			Queued: q.queued, Executing: q.executing}
 		for _, p := range q.props {
-			info.Properties[p.name] = p.value
+			info.Properties[p.Name] = p.Value
 		}
 		for _, c := range q.classes {
 			info.Workers += c.workers

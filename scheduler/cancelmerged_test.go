@@ -5,9 +5,10 @@ import (
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
 )
 
 // Two builds sending the same action share one execution but not one

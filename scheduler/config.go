@@ -3,35 +3,20 @@ package scheduler
 import (
 	"fmt"
 	"time"
-)
 
-// Matching rules for platform properties.
-const (
-	// RuleExact routes an action only to workers advertising the same value.
-	RuleExact = "exact"
-	// RuleMinimum treats the value as a numeric capacity: the worker's value
-	// must be at least the action's.
-	RuleMinimum = "minimum"
-	// RuleRunner excludes the property from routing; it only reaches the
-	// runner through Action.platform.
-	RuleRunner = "runner"
+	"github.com/sandbarn/sandbarn/platform"
 )
-
-// DefaultCaseInsensitiveProperties are the properties whose values name
-// things with no meaningful case: the operating system family and the
-// instruction set.
-var DefaultCaseInsensitiveProperties = []string{"OSFamily", "ISA"}
 
 // Config holds the scheduler's tunables. Zero values are replaced by the
 // defaults in DefaultConfig.
 type Config struct {
-	// PropertyRules maps a platform property name to RuleExact,
+	// PropertyRules maps a platform property name to platform.RuleExact,
 	// RuleMinimum or RuleRunner. Names not listed use RuleExact.
 	PropertyRules map[string]string
 	// CaseInsensitiveProperties names the properties whose values match
 	// regardless of case, for both the exact and the routing key: clients
 	// disagree on spelling (BuildStream sends OSFamily=linux, Bazel's RBE
-	// configurations Linux). Nil means DefaultCaseInsensitiveProperties;
+	// configurations Linux). Nil means platform.DefaultCaseInsensitive;
 	// an empty non-nil list makes every value case-sensitive.
 	CaseInsensitiveProperties []string
 	// DefaultExecutionTimeout is given to actions without a timeout.
@@ -77,8 +62,9 @@ type Config struct {
 	// scheduler's services (see ServerOptions).
 	StreamWorkers int
 
-	// foldCase is CaseInsensitiveProperties as a set, built by withDefaults.
-	foldCase map[string]bool
+	// rules are PropertyRules and CaseInsensitiveProperties checked,
+	// built by withDefaults.
+	rules platform.Rules
 }
 
 // DefaultConfig returns the values used for unset fields.
@@ -134,20 +120,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.StreamWorkers == 0 {
 		c.StreamWorkers = d.StreamWorkers
 	}
-	if c.CaseInsensitiveProperties == nil {
-		c.CaseInsensitiveProperties = DefaultCaseInsensitiveProperties
+	rules, err := platform.NewRules(c.PropertyRules, c.CaseInsensitiveProperties)
+	if err != nil {
+		return c, err
 	}
-	c.foldCase = make(map[string]bool, len(c.CaseInsensitiveProperties))
-	for _, name := range c.CaseInsensitiveProperties {
-		c.foldCase[name] = true
-	}
-	for name, rule := range c.PropertyRules {
-		switch rule {
-		case RuleExact, RuleMinimum, RuleRunner:
-		default:
-			return c, fmt.Errorf("platform property %q: unknown matching rule %q (want exact, minimum or runner)", name, rule)
-		}
-	}
+	c.rules = rules
 	if c.DefaultExecutionTimeout > c.MaximumExecutionTimeout {
 		return c, fmt.Errorf("default execution timeout %s exceeds the maximum %s", c.DefaultExecutionTimeout, c.MaximumExecutionTimeout)
 	}
@@ -162,17 +139,4 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("priority range [%d, %d] is empty", c.PriorityMinimum, c.PriorityMaximum)
 	}
 	return c, nil
-}
-
-func (c Config) rule(name string) string {
-	if r, ok := c.PropertyRules[name]; ok {
-		return r
-	}
-	return RuleExact
-}
-
-// caseInsensitive reports whether the values of a property match
-// regardless of case.
-func (c Config) caseInsensitive(name string) bool {
-	return c.foldCase[name]
 }

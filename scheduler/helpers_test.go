@@ -6,17 +6,19 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	"github.com/sandbarn/sandbarn/scheduler/clocktest"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/digest"
-	"github.com/sandbarn/sandbarn/storage/memory"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/sandbarn/sandbarn/platform"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"github.com/sandbarn/sandbarn/scheduler/clocktest"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/storage/memory"
 )
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -32,7 +34,7 @@ type env struct {
 
 func testConfig() Config {
 	return Config{
-		PropertyRules:      map[string]string{"memory": RuleMinimum, "container-image": RuleRunner},
+		PropertyRules:      map[string]string{"memory": platform.RuleMinimum, "container-image": platform.RuleRunner},
 		StartupGracePeriod: 10 * time.Second,
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
+
 	"github.com/sandbarn/sandbarn/storage/digest"
 )
 

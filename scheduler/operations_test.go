@@ -7,14 +7,15 @@ import (
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	"github.com/sandbarn/sandbarn/storage/logstream"
 	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"github.com/sandbarn/sandbarn/storage/logstream"
 )
 
 // CancelOperation completes the operation with CANCELLED for the client

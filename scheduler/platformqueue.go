@@ -6,6 +6,8 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sandbarn/sandbarn/platform"
 )
 
 // platformQueue holds the queued actions of one instance name and set of
@@ -19,7 +21,7 @@ import (
 type platformQueue struct {
 	key      string
 	instance string
-	props    []property
+	props    []platform.Requirement
 
 	levels     map[int32]*priorityLevel
 	priorities []int32 // ascending; every level present in levels
@@ -47,7 +49,7 @@ type invocationQueue struct {
 	ops fifo[*operation]
 }
 
-func newPlatformQueue(key, instance string, props []property) *platformQueue {
+func newPlatformQueue(key, instance string, props []platform.Requirement) *platformQueue {
 	return &platformQueue{key: key, instance: instance, props: props, levels: map[int32]*priorityLevel{}}
 }
 

@@ -3,18 +3,21 @@ package scheduler
 import (
 	"fmt"
 
-	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"strings"
+
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+
+	"github.com/sandbarn/sandbarn/platform"
 )
 
 // eligibleClasses returns the worker classes that may run actions of the
 // given instance and routing properties: those satisfying every property,
 // narrowed to the longest matching instance name prefix.
-func (s *Scheduler) eligibleClasses(instance string, props []property) []*workerClass {
+func (s *Scheduler) eligibleClasses(instance string, props []platform.Requirement) []*workerClass {
 	var out []*workerClass
 	best := -1
 	for _, c := range s.classes {
-		if _, ok := instanceSuffix(c.prefix, instance); !ok || !c.platform.satisfiesAll(props) {
+		if _, ok := instanceSuffix(c.prefix, instance); !ok || !c.platform.SatisfiesAll(props) {
 			continue
 		}
 		switch l := len(c.prefix); {
@@ -77,7 +80,7 @@ func (s *Scheduler) dispatchWaiting(q *platformQueue) {
 
 // explainUnmatched says why no worker can run an action, naming the first
 // property no registered worker offers.
-func (s *Scheduler) explainUnmatched(instance string, props []property) string {
+func (s *Scheduler) explainUnmatched(instance string, props []platform.Requirement) string {
 	var candidates []*workerClass
 	for _, c := range s.classes {
 		if _, ok := instanceSuffix(c.prefix, instance); ok {
@@ -90,26 +93,26 @@ func (s *Scheduler) explainUnmatched(instance string, props []property) string {
 	for _, p := range props {
 		offered := false
 		for _, c := range candidates {
-			offered = offered || c.platform.satisfies(p)
+			offered = offered || c.platform.Satisfies(p)
 		}
 		if !offered {
-			return fmt.Sprintf("no worker offers platform property %s=%q (matching rule %s)", p.name, p.value, p.rule)
+			return fmt.Sprintf("no worker offers platform property %s (matching rule %s)", p, p.Rule)
 		}
 	}
 	parts := make([]string, len(props))
 	for i, p := range props {
-		parts[i] = fmt.Sprintf("%s=%q", p.name, p.value)
+		parts[i] = p.String()
 	}
 	return fmt.Sprintf("no single worker offers all of the platform properties %s", strings.Join(parts, ", "))
 }
 
 // classFor returns the class for a worker's prefix and platform, creating
 // it (and relinking) on first sight.
-func (s *Scheduler) classFor(key, prefix string, platform *remoteexecution.Platform) *workerClass {
+func (s *Scheduler) classFor(key, prefix string, p *remoteexecution.Platform) *workerClass {
 	if c, ok := s.classes[key]; ok {
 		return c
 	}
-	c := newWorkerClass(key, prefix, newWorkerPlatform(platform))
+	c := newWorkerClass(key, prefix, platform.NewOffer(p))
 	s.classes[key] = c
 	s.relinkAll()
 	return c
@@ -118,7 +121,7 @@ func (s *Scheduler) classFor(key, prefix string, platform *remoteexecution.Platf
 // queueFor returns the queue for an action, creating it when it has
 // eligible workers or the caller allows it anyway. It returns nil when
 // no worker can take the action and create is false.
-func (s *Scheduler) queueFor(instance string, props []property, key []byte, allowUnmatched bool) *platformQueue {
+func (s *Scheduler) queueFor(instance string, props []platform.Requirement, key []byte, allowUnmatched bool) *platformQueue {
 	if q, ok := s.queues[string(key)]; ok {
 		if len(q.classes) == 0 && !allowUnmatched {
 			return nil
@@ -145,10 +148,10 @@ func (s *Scheduler) queueFor(instance string, props []property, key []byte, allo
 
 // queueLabel is a readable name for a queue, used in metrics and the admin
 // API.
-func queueLabel(instance string, props []property) string {
+func queueLabel(instance string, props []platform.Requirement) string {
 	parts := make([]string, len(props))
 	for i, p := range props {
-		parts[i] = p.name + "=" + p.value
+		parts[i] = p.Name + "=" + p.Value
 	}
 	return fmt.Sprintf("%q{%s}", instance, strings.Join(parts, ","))
 }

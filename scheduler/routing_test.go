@@ -9,18 +9,6 @@ import (
 	"google.golang.org/grpc/codes"
 )
 
-func TestParseQuantity(t *testing.T) {
-	for in, want := range map[string]float64{"2": 2, "0.5": 0.5, "1500m": 1.5, "512MiB": 512 << 20, "2G": 2e9, "4Gi": 4 << 30} {
-		got, err := parseQuantity(in)
-		if err != nil || got != want {
-			t.Errorf("parseQuantity(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	if _, err := parseQuantity("lots"); err == nil {
-		t.Error("parseQuantity accepted a word")
-	}
-}
-
 func TestInstanceSuffix(t *testing.T) {
 	cases := []struct {
 		prefix, instance, suffix string

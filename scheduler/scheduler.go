@@ -9,12 +9,14 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/logstream"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+
+	"github.com/sandbarn/sandbarn/platform"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/logstream"
 )
 
 // Scheduler queues actions from clients and hands them to workers.
@@ -100,7 +102,7 @@ func (s *Scheduler) RegisterOperationQueue(srv *grpc.Server) {
 func (s *Scheduler) ExecutionCapabilities() *remoteexecution.ExecutionCapabilities {
 	var names []string
 	for name, rule := range s.cfg.PropertyRules {
-		if rule != RuleRunner {
+		if rule != platform.RuleRunner {
 			names = append(names, name)
 		}
 	}

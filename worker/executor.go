@@ -10,12 +10,6 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/digest"
-	"github.com/sandbarn/sandbarn/worker/inputroot"
-	"github.com/sandbarn/sandbarn/worker/outputs"
 	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -23,6 +17,14 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/sandbarn/sandbarn/platform"
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/worker/inputroot"
+	"github.com/sandbarn/sandbarn/worker/outputs"
 )
 
 // maxCommandSize bounds the Command message read from the CAS.
@@ -226,7 +228,7 @@ func (a *actionRun) execute(ctx context.Context, action *remoteexecution.Action)
 		InputRootDirectory:   a.dir.rel("root"),
 		TemporaryDirectory:   a.dir.rel("tmp"),
 		ServerLogsDirectory:  a.dir.rel("logs"),
-		Platform:             platformOf(action, a.command),
+		Platform:             platform.Of(action, a.command),
 		InstanceName:         a.instance,
 	}
 	for _, v := range a.command.EnvironmentVariables {
@@ -312,15 +314,6 @@ func (a *actionRun) writeActionCache(ctx context.Context, fn remoteexecution.Dig
 		return status.Errorf(s.Code(), "write action cache: %s", s.Message())
 	}
 	return nil
-}
-
-// platformOf returns the Action's platform, or the Command's for clients
-// before REAPI 2.2 (Bazel 4.2) that fill only that one.
-func platformOf(action *remoteexecution.Action, cmd *remoteexecution.Command) *remoteexecution.Platform {
-	if len(action.GetPlatform().GetProperties()) > 0 {
-		return action.Platform
-	}
-	return cmd.Platform
 }
 
 // createOutputParents creates the working directory and the parent

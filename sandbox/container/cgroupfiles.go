@@ -2,10 +2,10 @@ package container
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
@@ -30,51 +30,22 @@ func (f cgroupFiles) dir(controller string) string {
 // setLimits changes the cgroup from the limits it has (from) to want,
 // touching only the values that differ.
 func (f cgroupFiles) setLimits(from, want limits.Limits) error {
-	if from.MemoryBytes != want.MemoryBytes {
-		if err := f.setMemory(from.MemoryBytes, want.MemoryBytes); err != nil {
-			return err
+	for _, l := range limits.Table {
+		old, v := *l.Value(&from), *l.Value(&want)
+		if old == v {
+			continue
 		}
-	}
-	if from.CPUMillicores != want.CPUMillicores {
-		quota := want.CPUMillicores * cpuPeriod / 1000
-		var err error
+		files := l.V1(old, v)
 		if f.unified {
-			v := "max"
-			if quota > 0 {
-				v = strconv.FormatInt(quota, 10)
+			files = l.V2(old, v)
+		}
+		for _, file := range files {
+			if err := f.write(file); err != nil {
+				return fmt.Errorf("%s: %w", l.Property, err)
 			}
-			err = f.write("cpu", "cpu.max", v+" "+strconv.Itoa(cpuPeriod))
-		} else {
-			err = f.write("cpu", "cpu.cfs_quota_us", unlimitedAs(quota, "-1"))
 		}
-		if err != nil {
-			return err
-		}
-	}
-	if from.Pids != want.Pids {
-		return f.write("pids", "pids.max", unlimitedAs(want.Pids, "max"))
 	}
 	return nil
-}
-
-// setMemory keeps swap off. On v1 memory+swap may never be below memory,
-// so the order of the two writes depends on the direction of the change.
-func (f cgroupFiles) setMemory(from, want int64) error {
-	if f.unified {
-		if err := f.write("memory", "memory.max", unlimitedAs(want, "max")); err != nil {
-			return err
-		}
-		return f.writeOptional("memory", "memory.swap.max", "0")
-	}
-	limit := unlimitedAs(want, "-1")
-	first, second := "memory.limit_in_bytes", "memory.memsw.limit_in_bytes"
-	if want <= 0 || (from > 0 && want > from) {
-		first, second = second, first
-	}
-	if err := f.writeOptional("memory", first, limit); err != nil {
-		return err
-	}
-	return f.writeOptional("memory", second, limit)
 }
 
 // resetPeaks starts the peak memory measurement afresh, so the init's
@@ -82,27 +53,15 @@ func (f cgroupFiles) setMemory(from, want int64) error {
 // memory.peak resets only per open file).
 func (f cgroupFiles) resetPeaks() {
 	if !f.unified {
-		f.write("memory", "memory.max_usage_in_bytes", "0")
+		f.write(limits.File{Controller: "memory", Name: "memory.max_usage_in_bytes", Value: "0"})
 	}
 }
 
-func (f cgroupFiles) write(controller, name, value string) error {
-	return os.WriteFile(filepath.Join(f.dir(controller), name), []byte(value), 0)
-}
-
-// writeOptional ignores files a kernel may lack (memsw without swap
-// accounting, swap.max without swap).
-func (f cgroupFiles) writeOptional(controller, name, value string) error {
-	err := f.write(controller, name, value)
-	if errors.Is(err, fs.ErrNotExist) {
+// write writes one file, ignoring an optional one the kernel lacks.
+func (f cgroupFiles) write(file limits.File) error {
+	err := os.WriteFile(filepath.Join(f.dir(file.Controller), file.Name), []byte(file.Value), 0)
+	if file.Optional && errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return err
-}
-
-func unlimitedAs(n int64, unlimited string) string {
-	if n <= 0 {
-		return unlimited
-	}
-	return strconv.FormatInt(n, 10)
 }

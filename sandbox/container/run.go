@@ -12,7 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
-	"github.com/sandbarn/sandbarn/sandbox/container/limits"
+	"github.com/sandbarn/sandbarn/platform"
 )
 
 // runContainer creates the container, runs the command as its first
@@ -93,5 +93,5 @@ func (r *Runner) reportOOM(resp *runnerpb.RunResponse, s settings, stderr *os.Fi
 		resp.ExitCode = 128 + int64(unix.SIGKILL)
 	}
 	fmt.Fprintf(stderr, "\nsandbox: the action exceeded its memory limit of %s (%d bytes) and was killed\n",
-		limits.FormatBytes(s.limits.MemoryBytes), s.limits.MemoryBytes)
+		platform.FormatBytes(s.limits.MemoryBytes), s.limits.MemoryBytes)
 }

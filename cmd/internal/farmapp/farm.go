@@ -14,19 +14,15 @@ import (
 	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
+
 	"github.com/sandbarn/sandbarn/cmd/internal/grpcstop"
+	"github.com/sandbarn/sandbarn/platform"
 	"github.com/sandbarn/sandbarn/scheduler"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/local"
 	"github.com/sandbarn/sandbarn/storage/logstream"
-	"google.golang.org/grpc"
 )
-
-// sandboxProperties reach the runner and are never used for routing.
-var sandboxProperties = []string{
-	"container-image", "cpu-limit", "memory-limit", "pids-limit",
-	"dockerNetwork", "dockerRunAsRoot", "dockerPrivileged",
-}
 
 // Run starts the farm and blocks until ctx ends, then stops everything.
 // self is the path of the sandbarn binary, started again as the worker and
@@ -115,8 +111,8 @@ func Run(ctx context.Context, o Options, self string) error {
 func (o *Options) schedulerConfig() scheduler.Config {
 	cfg := scheduler.DefaultConfig()
 	cfg.PropertyRules = map[string]string{}
-	for _, name := range sandboxProperties {
-		cfg.PropertyRules[name] = scheduler.RuleRunner
+	for _, name := range platform.SandboxProperties() {
+		cfg.PropertyRules[name] = platform.RuleRunner
 	}
 	// A restarted worker is back within seconds; a machine-local farm
 	// need not wait a minute to call a silent one lost.

@@ -78,35 +78,12 @@ func (c *ContainerConfig) executionModes() []container.ExecutionMode {
 	return modes
 }
 
-// LimitsConfig writes limits the way platform properties do: cpu "2" or
-// "1500m", memory "4GiB", pids "1024". Empty means unlimited.
-type LimitsConfig struct {
-	CPU    string `json:"cpu,omitempty"`
-	Memory string `json:"memory,omitempty"`
-	Pids   string `json:"pids,omitempty"`
-}
+// LimitsConfig writes limits by key ("cpu", "memory", "pids") the way
+// platform properties do: cpu "2" or "1500m", memory "4GiB", pids
+// "1024". A missing key is unlimited.
+type LimitsConfig map[string]string
 
-// parse converts the written limits to numbers.
-func (l LimitsConfig) parse() (limits.Limits, error) {
-	var out limits.Limits
-	var err error
-	if l.CPU != "" {
-		if out.CPUMillicores, err = limits.ParseMillicores(l.CPU); err != nil {
-			return out, fmt.Errorf("cpu %q: %w", l.CPU, err)
-		}
-	}
-	if l.Memory != "" {
-		if out.MemoryBytes, err = limits.ParseBytes(l.Memory); err != nil {
-			return out, fmt.Errorf("memory %q: %w", l.Memory, err)
-		}
-	}
-	if l.Pids != "" {
-		if out.Pids, err = limits.ParseCount(l.Pids); err != nil {
-			return out, fmt.Errorf("pids %q: %w", l.Pids, err)
-		}
-	}
-	return out, nil
-}
+func (l LimitsConfig) parse() (limits.Limits, error) { return limits.Parse(l) }
 
 // newContainerRunner builds the container sandbox from the configuration.
 func newContainerRunner(buildDir string, c *ContainerConfig) (*container.Runner, error) {

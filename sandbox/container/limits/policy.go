@@ -1,12 +1,9 @@
 package limits
 
-import "fmt"
-
-// Names of the platform properties this package reads.
-const (
-	CPUProperty    = "cpu-limit"
-	MemoryProperty = "memory-limit"
-	PidsProperty   = "pids-limit"
+import (
+	"fmt"
+	"slices"
+	"strings"
 )
 
 // Limits are the resources one action may use. Zero means unlimited.
@@ -26,53 +23,69 @@ type Policy struct {
 // Validate reports a policy whose defaults exceed its own maxima, which
 // would make every action without explicit limits fail.
 func (p Policy) Validate() error {
-	check := func(name string, def, max int64) error {
+	for _, l := range Table {
+		def, max := *l.Value(&p.Default), *l.Value(&p.Maximum)
 		if def < 0 || max < 0 {
-			return fmt.Errorf("%s: negative default or maximum", name)
+			return fmt.Errorf("%s: negative default or maximum", l.Property)
 		}
 		if max > 0 && (def == 0 || def > max) {
-			return fmt.Errorf("%s: default %d must be set and at most the maximum %d", name, def, max)
+			return fmt.Errorf("%s: default %s must be set and at most the maximum %s", l.Property, l.Format(def), l.Format(max))
 		}
-		return nil
 	}
-	if err := check(CPUProperty, p.Default.CPUMillicores, p.Maximum.CPUMillicores); err != nil {
-		return err
-	}
-	if err := check(MemoryProperty, p.Default.MemoryBytes, p.Maximum.MemoryBytes); err != nil {
-		return err
-	}
-	return check(PidsProperty, p.Default.Pids, p.Maximum.Pids)
+	return nil
 }
 
-// Resolve computes an action's limits from its platform properties.
-// Properties other than the three limits are ignored. An unreadable value
-// or one above the maximum is an error naming the property; callers turn
-// it into InvalidArgument.
-func (p Policy) Resolve(properties map[string]string) (Limits, error) {
-	l := p.Default
-	fields := []struct {
-		name  string
-		parse func(string) (int64, error)
-		value *int64
-		max   int64
-	}{
-		{CPUProperty, ParseMillicores, &l.CPUMillicores, p.Maximum.CPUMillicores},
-		{MemoryProperty, ParseBytes, &l.MemoryBytes, p.Maximum.MemoryBytes},
-		{PidsProperty, ParseCount, &l.Pids, p.Maximum.Pids},
-	}
-	for _, f := range fields {
-		raw, ok := properties[f.name]
+// Resolve computes an action's limits from the values it gives, by
+// property name; names not in Table are ignored. An unreadable value or
+// one above the maximum is an error naming the property; callers turn it
+// into InvalidArgument.
+func (p Policy) Resolve(values map[string]string) (Limits, error) {
+	out := p.Default
+	for _, l := range Table {
+		raw, ok := values[l.Property]
 		if !ok {
 			continue
 		}
-		v, err := f.parse(raw)
+		v, err := l.Parse(raw)
 		if err != nil {
-			return Limits{}, fmt.Errorf("platform property %s: %w", f.name, err)
+			return Limits{}, fmt.Errorf("platform property %s: %w", l.Property, err)
 		}
-		if f.max > 0 && v > f.max {
-			return Limits{}, fmt.Errorf("platform property %s=%s is above this runner's maximum of %d", f.name, raw, f.max)
+		if max := *l.Value(&p.Maximum); max > 0 && v > max {
+			return Limits{}, fmt.Errorf("platform property %s=%s is above this runner's maximum of %s", l.Property, raw, l.Format(max))
 		}
-		*f.value = v
+		*l.Value(&out) = v
 	}
-	return l, nil
+	return out, nil
+}
+
+// Parse reads limits written by configuration key ("cpu", "memory",
+// "pids"), as a runner's defaultLimits and maximumLimits are; a missing
+// or empty value is unlimited, an unknown key an error.
+func Parse(values map[string]string) (Limits, error) {
+	var out Limits
+	for key := range values {
+		if !slices.ContainsFunc(Table, func(l Limit) bool { return l.Key == key }) {
+			return Limits{}, fmt.Errorf("unknown limit %q (known: %s)", key, keys())
+		}
+	}
+	for _, l := range Table {
+		raw := values[l.Key]
+		if raw == "" {
+			continue
+		}
+		v, err := l.Parse(raw)
+		if err != nil {
+			return Limits{}, fmt.Errorf("%s %q: %w", l.Key, raw, err)
+		}
+		*l.Value(&out) = v
+	}
+	return out, nil
+}
+
+func keys() string {
+	var names []string
+	for _, l := range Table {
+		names = append(names, l.Key)
+	}
+	return strings.Join(names, ", ")
 }

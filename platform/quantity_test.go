@@ -1,4 +1,4 @@
-package limits
+package platform
 
 import "testing"
 
@@ -37,6 +37,20 @@ func TestFormatBytes(t *testing.T) {
 	for in, want := range map[int64]string{64 << 20: "64 MiB", 3 << 30: "3 GiB", 1000: "1000 bytes", 2048: "2 KiB"} {
 		if got := FormatBytes(in); got != want {
 			t.Errorf("FormatBytes(%d) = %q; want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseQuantity(t *testing.T) {
+	for in, want := range map[string]float64{"2": 2, "0.5": 0.5, "1500m": 1.5, "512MiB": 512 << 20, "2G": 2e9, "4Gi": 4 << 30, "1kB": 1e3} {
+		got, err := ParseQuantity(in)
+		if err != nil || got != want {
+			t.Errorf("ParseQuantity(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"lots", "", "Inf", "NaN", "1X"} {
+		if _, err := ParseQuantity(in); err == nil {
+			t.Errorf("ParseQuantity(%q) accepted it", in)
 		}
 	}
 }
