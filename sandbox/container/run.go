@@ -11,8 +11,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/platform"
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 )
 
 // runContainer creates the container, runs the command as its first
