@@ -30,7 +30,7 @@ func (o Offer) Satisfies(req Requirement) bool {
 		case RuleMinimum:
 			have, err1 := ParseQuantity(v)
 			want, err2 := ParseQuantity(req.Value)
-			if err1 == nil && err2 == nil && have >= want {
+			if err1 == nil && err2 == nil && have.Cmp(want) >= 0 {
 				return true
 			}
 		default:

@@ -44,11 +44,11 @@ func TestFormatBytes(t *testing.T) {
 func TestParseQuantity(t *testing.T) {
 	for in, want := range map[string]float64{"2": 2, "0.5": 0.5, "1500m": 1.5, "512MiB": 512 << 20, "2G": 2e9, "4Gi": 4 << 30, "1kB": 1e3} {
 		got, err := ParseQuantity(in)
-		if err != nil || got != want {
+		if f, _ := got.Float64(); err != nil || f != want {
 			t.Errorf("ParseQuantity(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"lots", "", "Inf", "NaN", "1X"} {
+	for _, in := range []string{"lots", "", "Inf", "NaN", "1X", "1e999999999", "1e-999999999", "0x10", "1_000"} {
 		if _, err := ParseQuantity(in); err == nil {
 			t.Errorf("ParseQuantity(%q) accepted it", in)
 		}
