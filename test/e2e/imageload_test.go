@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"maps"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -133,23 +135,14 @@ func (c *farmClient) run(t *testing.T, ref string, i int, onHost bool) {
 	code := i % 7
 	script := fmt.Sprintf("test -e /tmp/%s && echo MARKER-SEEN; test -e %s && echo MARKER-SEEN; echo %s > out.txt; echo %s; exit %d",
 		testimages.HostileMarker, testimages.HostileMarker, text, text, code)
-	cmd := &remoteexecution.Command{
-		Arguments:            []string{"/bin/sh", "-c", script},
-		EnvironmentVariables: []*remoteexecution.Command_EnvironmentVariable{{Name: "PATH", Value: "/bin:/usr/bin"}},
-		OutputFiles:          []string{"out.txt"},
-		OutputPaths:          []string{"out.txt"},
-	}
+	var props map[string]string
 	if ref != "" {
-		cmd.Platform = &remoteexecution.Platform{Properties: []*remoteexecution.Platform_Property{{Name: "container-image", Value: ref}}}
+		props = map[string]string{"container-image": ref}
 	}
-	resp, err := c.execute(cmd)
+	resp, stdout, out, err := c.runScript(script, props)
 	if err != nil {
 		t.Errorf("%s on %q: %v", text, ref, err)
 		return
-	}
-	stdout, out := c.blob(resp.Result.StdoutDigest), ""
-	if len(resp.Result.OutputFiles) == 1 {
-		out = c.blob(resp.Result.OutputFiles[0].Digest)
 	}
 	if resp.Result.ExitCode != int32(code) || stdout != text+"\n" || out != text+"\n" {
 		t.Errorf("%s on %q: exit %d (want %d), stdout %q, out.txt %q", text, ref, resp.Result.ExitCode, code, stdout, out)
@@ -162,6 +155,31 @@ func (c *farmClient) run(t *testing.T, ref string, i int, onHost bool) {
 	if env.GetContainerImage() != ref {
 		t.Errorf("%s ran on %q, want %q", text, env.GetContainerImage(), ref)
 	}
+}
+
+// runScript runs a shell script with platform properties (in
+// Command.platform, as Bazel 4 sends them) and returns its result, its
+// stdout and the contents of its output file out.txt.
+func (c *farmClient) runScript(script string, props map[string]string) (*remoteexecution.ExecuteResponse, string, string, error) {
+	cmd := &remoteexecution.Command{
+		Arguments:            []string{"/bin/sh", "-c", script},
+		EnvironmentVariables: []*remoteexecution.Command_EnvironmentVariable{{Name: "PATH", Value: "/bin:/usr/bin"}},
+		OutputFiles:          []string{"out.txt"},
+		OutputPaths:          []string{"out.txt"},
+		Platform:             &remoteexecution.Platform{},
+	}
+	for _, name := range slices.Sorted(maps.Keys(props)) {
+		cmd.Platform.Properties = append(cmd.Platform.Properties, &remoteexecution.Platform_Property{Name: name, Value: props[name]})
+	}
+	resp, err := c.execute(cmd)
+	if err != nil {
+		return nil, "", "", err
+	}
+	stdout, out := c.blob(resp.Result.StdoutDigest), ""
+	if len(resp.Result.OutputFiles) == 1 {
+		out = c.blob(resp.Result.OutputFiles[0].Digest)
+	}
+	return resp, stdout, out, nil
 }
 
 func (c *farmClient) execute(cmd *remoteexecution.Command) (*remoteexecution.ExecuteResponse, error) {
