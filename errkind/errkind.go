@@ -68,6 +68,10 @@ type kindError struct {
 func (e *kindError) Error() string { return e.err.Error() }
 func (e *kindError) Unwrap() error { return e.err }
 
+// GRPCStatus lets gRPC and status.Code read the kind wherever the error
+// goes, also through %w wrapping.
+func (e *kindError) GRPCStatus() *status.Status { return Status(e) }
+
 // New returns an error of kind k with a fmt.Errorf message (%w wraps).
 func New(k Kind, format string, args ...any) error {
 	return &kindError{kind: k, err: fmt.Errorf(format, args...)}
