@@ -9,12 +9,23 @@ local dataDir = 'var/storage';
   maxMessageSizeBytes: 16 * 1024 * 1024,
   // Partial ByteStream uploads, kept so clients can resume.
   uploadDirectory: dataDir + '/uploads',
-  cas: {
-    directory: dataDir + '/cas',
-    maxSizeBytes: 10 * 1024 * 1024 * 1024,
-  },
-  actionCache: {
-    directory: dataDir + '/ac',
-    maxSizeBytes: 256 * 1024 * 1024,
+  // The stores behind the services. Each sets exactly one backend:
+  // 'local' (files on this disk, least recently used evicted beyond
+  // maxSizeBytes), grpc (another REAPI storage server, e.g.
+  // { grpc: { address: 'storage.example:8980' } }) or memory ({}, lost
+  // at exit). `local` is a Jsonnet keyword, hence the quotes.
+  blobstore: {
+    contentAddressableStorage: {
+      'local': {
+        directory: dataDir + '/cas',
+        maxSizeBytes: 10 * 1024 * 1024 * 1024,
+      },
+    },
+    actionCache: {
+      'local': {
+        directory: dataDir + '/ac',
+        maxSizeBytes: 256 * 1024 * 1024,
+      },
+    },
   },
 }

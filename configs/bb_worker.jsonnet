@@ -1,9 +1,20 @@
 // bb_worker for a split deployment: the scheduler and storage run
 // elsewhere, the runner on this machine behind a UNIX socket. The build
 // and cache directories share a filesystem so inputs are hardlinked.
+local storage = {
+  // bb_storage. Optional: maxBatchBytes (default 2 MiB), the largest CAS
+  // blob sent in a batch request rather than streamed.
+  grpc: { address: '127.0.0.1:8980' },
+};
 {
   schedulerAddress: '127.0.0.1:8983',
-  storageAddress: '127.0.0.1:8980',
+  // Where inputs are read and outputs written. The backends are those of
+  // configs/bb_storage.jsonnet, usually grpc to bb_storage; the CAS and
+  // the Action Cache on one address share a connection.
+  blobstore: {
+    contentAddressableStorage: storage,
+    actionCache: storage,
+  },
   runnerSocket: '/var/lib/sandbarn/runner.sock',
   buildDirectory: '/var/lib/sandbarn/build',
   cacheDirectory: '/var/lib/sandbarn/cache',

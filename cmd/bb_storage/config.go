@@ -1,6 +1,10 @@
 package main
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/sandbarn/sandbarn/storage/configuration"
+)
 
 // config is bb_storage's configuration file (Jsonnet, strict).
 type config struct {
@@ -11,26 +15,17 @@ type config struct {
 	MaxMessageSizeBytes int `json:"maxMessageSizeBytes"`
 	// UploadDirectory keeps partial ByteStream uploads; empty means the
 	// system's temporary directory.
-	UploadDirectory string      `json:"uploadDirectory"`
-	CAS             storeConfig `json:"cas"`
-	ActionCache     storeConfig `json:"actionCache"`
+	UploadDirectory string `json:"uploadDirectory"`
+	// Blobstore chooses the backends of the CAS and the Action Cache the
+	// services serve.
+	Blobstore configuration.BlobstoreConfiguration `json:"blobstore"`
 }
 
-// storeConfig places one local-disk store.
-type storeConfig struct {
-	Directory    string `json:"directory"`
-	MaxSizeBytes int64  `json:"maxSizeBytes"`
-}
-
+// validate checks the fields the storage factory does not: it checks
+// the blobstore while building it.
 func (c *config) validate() error {
 	if c.GRPCListenAddress == "" {
 		return errors.New("grpcListenAddress is required")
-	}
-	if c.CAS.Directory == "" || c.ActionCache.Directory == "" {
-		return errors.New("cas.directory and actionCache.directory are required")
-	}
-	if c.CAS.Directory == c.ActionCache.Directory {
-		return errors.New("cas.directory and actionCache.directory must differ")
 	}
 	return nil
 }

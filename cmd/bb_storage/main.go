@@ -1,5 +1,6 @@
-// bb_storage serves a local-disk CAS and Action Cache over REAPI
-// (ContentAddressableStorage, ByteStream, ActionCache, Capabilities).
+// bb_storage serves a CAS and an Action Cache over REAPI
+// (ContentAddressableStorage, ByteStream, ActionCache, Capabilities),
+// on local disk or any other backend storage/configuration builds.
 //
 // Usage: bb_storage CONFIG.jsonnet
 package main
@@ -16,8 +17,8 @@ import (
 
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
 	"github.com/sandbarn/sandbarn/cmd/internal/grpcstop"
+	"github.com/sandbarn/sandbarn/storage/configuration"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
-	"github.com/sandbarn/sandbarn/storage/local"
 	"google.golang.org/grpc"
 )
 
@@ -42,16 +43,12 @@ func run(path string) error {
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
-	cas, err := local.New(local.Options{Dir: cfg.CAS.Directory, MaxSizeBytes: cfg.CAS.MaxSizeBytes, Kind: local.CAS})
+	backends := configuration.NewFactory()
+	defer backends.Close()
+	cas, ac, err := backends.NewBlobstore(&cfg.Blobstore)
 	if err != nil {
-		return fmt.Errorf("cas: %w", err)
+		return fmt.Errorf("config %s: blobstore: %w", path, err)
 	}
-	defer cas.Close()
-	ac, err := local.New(local.Options{Dir: cfg.ActionCache.Directory, MaxSizeBytes: cfg.ActionCache.MaxSizeBytes, Kind: local.ActionCache})
-	if err != nil {
-		return fmt.Errorf("action cache: %w", err)
-	}
-	defer ac.Close()
 	if cfg.UploadDirectory != "" {
 		// Partial uploads of a previous run cannot be resumed (their
 		// index was in memory), so they only take space.

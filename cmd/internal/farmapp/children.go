@@ -8,6 +8,7 @@ import (
 	"github.com/sandbarn/sandbarn/cmd/internal/runnerapp"
 	"github.com/sandbarn/sandbarn/cmd/internal/workerapp"
 	"github.com/sandbarn/sandbarn/sandbox/container"
+	"github.com/sandbarn/sandbarn/storage/configuration"
 )
 
 // Properties workers advertise by default; Bazel's RBE platforms route on
@@ -50,9 +51,11 @@ func (o *Options) runnerConfig() runnerapp.Config {
 // workerConfig is the configuration of the farm's worker.
 func (o *Options) workerConfig() workerapp.Config {
 	internal := "unix://" + o.path("internal.sock")
+	// The farm serves its storage to the worker on the internal socket.
+	storage := configuration.BlobAccessConfiguration{GRPC: &configuration.GRPCConfiguration{Address: internal}}
 	return workerapp.Config{
 		SchedulerAddress: internal,
-		StorageAddress:   internal,
+		Blobstore:        configuration.BlobstoreConfiguration{ContentAddressableStorage: storage, ActionCache: storage},
 		RunnerSocket:     o.path("runner.sock"),
 		BuildDirectory:   o.sandboxPath("worker", "build"),
 		CacheDirectory:   o.sandboxPath("worker", "cache"),

@@ -19,8 +19,8 @@ import (
 	"github.com/sandbarn/sandbarn/cmd/internal/grpcstop"
 	"github.com/sandbarn/sandbarn/platform"
 	"github.com/sandbarn/sandbarn/scheduler"
+	"github.com/sandbarn/sandbarn/storage/configuration"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
-	"github.com/sandbarn/sandbarn/storage/local"
 	"github.com/sandbarn/sandbarn/storage/logstream"
 )
 
@@ -49,16 +49,12 @@ func Run(ctx context.Context, o Options, self string) error {
 	if err := os.MkdirAll(o.sandboxPath("worker", "build"), 0o755); err != nil {
 		return err
 	}
-	cas, err := local.New(local.Options{Dir: o.path("cas"), MaxSizeBytes: o.CASSizeBytes, Kind: local.CAS})
+	backends := configuration.NewFactory()
+	defer backends.Close()
+	cas, ac, err := backends.NewBlobstore(o.blobstoreConfig())
 	if err != nil {
-		return fmt.Errorf("cas: %w", err)
+		return fmt.Errorf("blobstore: %w", err)
 	}
-	defer cas.Close()
-	ac, err := local.New(local.Options{Dir: o.path("ac"), MaxSizeBytes: o.ActionCacheSizeBytes, Kind: local.ActionCache})
-	if err != nil {
-		return fmt.Errorf("action cache: %w", err)
-	}
-	defer ac.Close()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -104,6 +100,19 @@ func Run(ctx context.Context, o Options, self string) error {
 	case err := <-serveErr:
 		cancel()
 		return err
+	}
+}
+
+// blobstoreConfig is the farm's own storage: a local CAS and Action Cache
+// in the data directory, served to clients and, on the internal socket,
+// to the worker.
+func (o *Options) blobstoreConfig() *configuration.BlobstoreConfiguration {
+	local := func(dir string, size int64) configuration.BlobAccessConfiguration {
+		return configuration.BlobAccessConfiguration{Local: &configuration.LocalConfiguration{Directory: o.path(dir), MaxSizeBytes: size}}
+	}
+	return &configuration.BlobstoreConfiguration{
+		ContentAddressableStorage: local("cas", o.CASSizeBytes),
+		ActionCache:               local("ac", o.ActionCacheSizeBytes),
 	}
 }
 

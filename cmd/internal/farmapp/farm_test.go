@@ -9,6 +9,7 @@ import (
 	"github.com/sandbarn/sandbarn/cmd/internal/configfile"
 	"github.com/sandbarn/sandbarn/cmd/internal/runnerapp"
 	"github.com/sandbarn/sandbarn/cmd/internal/workerapp"
+	"github.com/sandbarn/sandbarn/storage/configuration"
 )
 
 func TestChildConfigsLoadStrictly(t *testing.T) {
@@ -34,6 +35,12 @@ func TestChildConfigsLoadStrictly(t *testing.T) {
 	}
 	if r.BuildDirectory != w.BuildDirectory || r.GRPCListenPath != w.RunnerSocket {
 		t.Fatalf("runner and worker disagree: %+v vs %+v", r, w)
+	}
+	internal := "unix://" + filepath.Join(dir, "internal.sock")
+	for _, b := range []*configuration.GRPCConfiguration{w.Blobstore.ContentAddressableStorage.GRPC, w.Blobstore.ActionCache.GRPC} {
+		if b == nil || b.Address != internal {
+			t.Fatalf("worker storage %+v is not the farm's on %s", w.Blobstore, internal)
+		}
 	}
 	if len(r.Container.PrepareInputRoots) != 3 || r.Container.PrepareInputRoots[2] != "2/root" {
 		t.Fatalf("prepared roots %v", r.Container.PrepareInputRoots)

@@ -4,14 +4,17 @@ import (
 	"fmt"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/sandbarn/sandbarn/storage/configuration"
 )
 
 // Config is bb_worker's Jsonnet configuration.
 type Config struct {
-	// SchedulerAddress and StorageAddress are gRPC targets, e.g.
-	// "127.0.0.1:8981" or "unix:///run/sandbarn/scheduler.sock".
+	// SchedulerAddress is a gRPC target, e.g. "127.0.0.1:8981" or
+	// "unix:///run/sandbarn/scheduler.sock".
 	SchedulerAddress string `json:"schedulerAddress"`
-	StorageAddress   string `json:"storageAddress"`
+	// Blobstore is where inputs are read and outputs written: usually
+	// grpc backends pointing at bb_storage.
+	Blobstore configuration.BlobstoreConfiguration `json:"blobstore"`
 	// RunnerSocket is the path of the runner's UNIX socket.
 	RunnerSocket string `json:"runnerSocket"`
 	// BuildDirectory holds one directory per slot and must be the runner's
@@ -27,9 +30,6 @@ type Config struct {
 	Platform map[string]string `json:"platform"`
 	// WorkerLabels are added to each slot's worker ID.
 	WorkerLabels map[string]string `json:"workerLabels"`
-	// MaxBatchBytes is the largest blob read or written in a batch request
-	// rather than over ByteStream; 0 means 2 MiB.
-	MaxBatchBytes int64 `json:"maxBatchBytes,omitempty"`
 	// FetchConcurrency bounds parallel input downloads per action; 0
 	// means 32.
 	FetchConcurrency int `json:"fetchConcurrency,omitempty"`
@@ -38,13 +38,12 @@ type Config struct {
 	AllowExternalSymlinks bool `json:"allowExternalSymlinks,omitempty"`
 }
 
-// Validate checks required fields and fills in defaults.
+// Validate checks required fields and fills in defaults. The storage
+// factory checks the blobstore while building it.
 func (c *Config) Validate() error {
 	switch {
 	case c.SchedulerAddress == "":
 		return fmt.Errorf("schedulerAddress is required")
-	case c.StorageAddress == "":
-		return fmt.Errorf("storageAddress is required")
 	case c.RunnerSocket == "":
 		return fmt.Errorf("runnerSocket is required")
 	case c.BuildDirectory == "" || c.CacheDirectory == "":
@@ -53,9 +52,6 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("cacheSizeBytes must be positive")
 	case c.Concurrency <= 0:
 		return fmt.Errorf("concurrency must be positive")
-	}
-	if c.MaxBatchBytes == 0 {
-		c.MaxBatchBytes = 2 << 20
 	}
 	if c.FetchConcurrency == 0 {
 		c.FetchConcurrency = 32

@@ -14,6 +14,10 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	cas, ac := cfg.Blobstore.ContentAddressableStorage.GRPC, cfg.Blobstore.ActionCache.GRPC
+	if cas == nil || ac == nil || cas.Address != "127.0.0.1:8980" || ac.Address != cas.Address {
+		t.Fatalf("example does not use bb_storage on 127.0.0.1:8980: %+v", cfg.Blobstore)
+	}
 	if cfg.Concurrency != 2 || cfg.Platform["ISA"] != "x86-64" {
 		t.Fatalf("unexpected example: %+v", cfg)
 	}
@@ -22,8 +26,8 @@ func TestExampleConfigLoads(t *testing.T) {
 func TestMissingFieldsRejected(t *testing.T) {
 	for _, cfg := range []Config{
 		{},
-		{SchedulerAddress: "s", StorageAddress: "s", RunnerSocket: "r", BuildDirectory: "b", CacheDirectory: "c"},
-		{SchedulerAddress: "s", StorageAddress: "s", RunnerSocket: "r", BuildDirectory: "b", CacheDirectory: "c", CacheSizeBytes: 1},
+		{SchedulerAddress: "s", RunnerSocket: "r", BuildDirectory: "b", CacheDirectory: "c"},
+		{SchedulerAddress: "s", RunnerSocket: "r", BuildDirectory: "b", CacheDirectory: "c", CacheSizeBytes: 1},
 	} {
 		if err := cfg.Validate(); err == nil {
 			t.Errorf("%+v accepted", cfg)

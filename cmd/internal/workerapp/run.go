@@ -13,7 +13,7 @@ import (
 
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
-	"github.com/sandbarn/sandbarn/storage/grpcclient"
+	"github.com/sandbarn/sandbarn/storage/configuration"
 	"github.com/sandbarn/sandbarn/worker"
 	"github.com/sandbarn/sandbarn/worker/filecache"
 	"github.com/sandbarn/sandbarn/worker/inputroot"
@@ -34,11 +34,12 @@ func Run(ctx context.Context, cfg *Config) error {
 		return grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
 	}
-	storageConn, err := dial(cfg.StorageAddress)
+	backends := configuration.NewFactory()
+	defer backends.Close()
+	cas, ac, err := backends.NewBlobstore(&cfg.Blobstore)
 	if err != nil {
-		return fmt.Errorf("storage: %w", err)
+		return fmt.Errorf("blobstore: %w", err)
 	}
-	defer storageConn.Close()
 	schedulerConn, err := dial(cfg.SchedulerAddress)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
@@ -61,14 +62,13 @@ func Run(ctx context.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	cas := grpcclient.NewCAS(storageConn, "", cfg.MaxBatchBytes)
 	hostname, err := os.Hostname()
 	if err != nil {
 		return err
 	}
 	executor := worker.NewExecutor(worker.ExecutorConfig{
 		CAS:            cas,
-		ActionCache:    grpcclient.NewActionCache(storageConn, ""),
+		ActionCache:    ac,
 		Runner:         runner,
 		Populator:      inputroot.NewPopulator(cas, cache, cfg.FetchConcurrency, cfg.AllowExternalSymlinks),
 		BuildDirectory: cfg.BuildDirectory,
