@@ -1,9 +1,9 @@
-package rootfs_test
+package runnerapp
 
 import (
 	"context"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +11,10 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
@@ -20,13 +23,6 @@ import (
 	"github.com/sandbarn/sandbarn/sandbox/container"
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
-
-func TestMain(m *testing.M) {
-	// The container runner re-executes the test binary to start each
-	// sandbox.
-	container.Init()
-	os.Exit(m.Run())
-}
 
 // TestActionsRunInsideTheirImage runs actions through the container
 // sandbox with the store as its rootfs resolver: one on a busybox image
@@ -55,22 +51,22 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	for _, d := range []string{storeDir, filepath.Dir(storeDir)} {
 		os.Chmod(d, 0o755)
 	}
-	store := openStore(t, rootfs.Config{Directory: storeDir})
-	state := filepath.Join(os.TempDir(), "sandbarn-rootfs-test")
+	store := openStore(t, storeDir)
+	state := filepath.Join(os.TempDir(), "sandbarn-runnerapp-test")
 	build := t.TempDir()
 	os.Chmod(build, 0o755)
 	os.Mkdir(filepath.Join(build, "root"), 0o755)
 	runner, err := container.New(container.Config{
 		BuildDirectory: build,
 		StateDirectory: state,
-		CgroupParent:   "/sandbarn-rootfs-test",
+		CgroupParent:   "/sandbarn-runnerapp-test",
 		Limits: limits.Policy{
 			Default: limits.Limits{CPUMillicores: 1000, MemoryBytes: 256 << 20, Pids: 64},
 			Maximum: limits.Limits{CPUMillicores: 1000, MemoryBytes: 256 << 20, Pids: 64},
 		},
 		DisableSeccomp: !container.SeccompSupported(),
 		OneShot:        true,
-		Rootfs:         rootfs.Resolver(store, container.HostRootfs(filepath.Join(state, "hostroot")), time.Hour, time.Now),
+		Rootfs:         imageResolver(store, container.HostRootfs(filepath.Join(state, "hostroot")), time.Hour, time.Now),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -164,4 +160,34 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	if out != "ID=offline\n" {
 		t.Errorf("imported image: %q", out)
 	}
+}
+
+func openStore(t *testing.T, dir string) *rootfs.Store {
+	t.Helper()
+	s, err := rootfs.Open(rootfs.Config{Directory: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func busybox(t *testing.T) v1.Image {
+	t.Helper()
+	img, err := rt.Busybox()
+	if os.IsNotExist(err) {
+		t.Skip("busybox-static is not installed (apt-get install busybox-static)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func push(t *testing.T, reg *rt.Registry, repoTag string, img v1.Image) name.Digest {
+	t.Helper()
+	d, err := reg.Push(repoTag, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
