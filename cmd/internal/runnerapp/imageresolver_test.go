@@ -23,7 +23,7 @@ func TestResolverHoldsImagesItHandedOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	push(t, reg, "test/a:latest", img)
+	reg.PushOrFail(t, "test/a:latest", img)
 	image := "docker://" + reg.Host + "/test/a:latest"
 	store := openStore(t, t.TempDir())
 	now := time.Unix(1000, 0)

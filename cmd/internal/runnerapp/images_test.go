@@ -12,7 +12,6 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -34,18 +33,18 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	}
 	reg := rt.New()
 	defer reg.Close()
-	pinned := push(t, reg, "test/busybox:latest", busybox(t))
+	pinned := reg.PushOrFail(t, "test/busybox:latest", rt.BusyboxOrSkip(t))
 	// A second image: busybox with a layer that replaces os-release and
 	// whites out /bin/ls, selected by another action.
 	upper, err := rt.Layer(rt.File("etc/os-release", "ID=second\n"), rt.File("bin/.wh.ls", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	secondImg, err := mutate.AppendLayers(busybox(t), upper)
+	secondImg, err := mutate.AppendLayers(rt.BusyboxOrSkip(t), upper)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := push(t, reg, "test/second:latest", secondImg)
+	second := reg.PushOrFail(t, "test/second:latest", secondImg)
 	// Sandbox uids must reach the store: no 0700 directories above it.
 	storeDir := t.TempDir()
 	for _, d := range []string{storeDir, filepath.Dir(storeDir)} {
@@ -133,7 +132,7 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	offlineImg, err := mutate.AppendLayers(busybox(t), offline)
+	offlineImg, err := mutate.AppendLayers(rt.BusyboxOrSkip(t), offline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,25 +168,4 @@ func openStore(t *testing.T, dir string) *rootfs.Store {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func busybox(t *testing.T) v1.Image {
-	t.Helper()
-	img, err := rt.Busybox()
-	if os.IsNotExist(err) {
-		t.Skip("busybox-static is not installed (apt-get install busybox-static)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
-func push(t *testing.T, reg *rt.Registry, repoTag string, img v1.Image) name.Digest {
-	t.Helper()
-	d, err := reg.Push(repoTag, img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
 }
