@@ -14,4 +14,9 @@
 // DIR/tmp/ for unpacks in progress. A tree becomes visible only through
 // the final rename from tmp/ into trees/, so a crash or a cancelled
 // unpack leaves nothing that looks complete; tmp/ is emptied on Open.
+//
+// Every unpacked tree gets the sandbox's mount points (skeleton.MountPoints)
+// while it is still writable. The package knows nothing else of the
+// sandbox: the runner program adapts a Store to the sandbox's rootfs
+// resolver where it wires the two together.
 package rootfs

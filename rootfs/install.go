@@ -11,8 +11,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/sandbarn/sandbarn/rootfs/skeleton"
 	"github.com/sandbarn/sandbarn/rootfs/unpack"
-	"github.com/sandbarn/sandbarn/sandbox/container"
 )
 
 // install unpacks img into a temporary directory and renames it into
@@ -77,7 +77,7 @@ func (s *Store) unpackInto(ctx context.Context, img v1.Image, root string, p *pr
 	}
 	// The sandbox mounts over these; creating them now keeps the
 	// read-only tree from needing changes at container creation.
-	for _, dir := range []string{"proc", "dev", "sys", "tmp", container.InputRootPath[1:]} {
+	for _, dir := range skeleton.MountPoints() {
 		if err := s.mountPoint(root, dir); err != nil {
 			return err
 		}

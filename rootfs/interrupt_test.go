@@ -87,7 +87,7 @@ func (b *cancellingBody) Read(p []byte) (int, error) {
 func TestCancelledUnpackLeavesNoTree(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
-	push(t, reg, "test/big:latest", bigImage(t, 8))
+	reg.PushOrFail(t, "test/big:latest", bigImage(t, 8))
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	ca := &cancelAfter{limit: 4 << 20, cancel: cancel}
@@ -120,7 +120,7 @@ func TestCrashedUnpackLeavesNoTree(t *testing.T) {
 	}
 	reg := rt.New()
 	defer reg.Close()
-	push(t, reg, "test/big:latest", bigImage(t, 16))
+	reg.PushOrFail(t, "test/big:latest", bigImage(t, 16))
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashedUnpackLeavesNoTree$")
 	cmd.Env = append(os.Environ(), "ROOTFS_CRASH_HELPER=docker://"+reg.Host+"/test/big:latest", "ROOTFS_CRASH_DIR="+dir)

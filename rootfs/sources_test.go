@@ -25,7 +25,7 @@ func TestMirrorIsTriedFirst(t *testing.T) {
 	defer upstream.Close()
 	mirror := rt.New()
 	defer mirror.Close()
-	pinned := push(t, mirror, "team/tool:1", fileImage(t, "mirrored", 10))
+	pinned := mirror.PushOrFail(t, "team/tool:1", fileImage(t, "mirrored", 10))
 	s := openStore(t, rootfs.Config{Mirrors: map[string][]string{upstream.Host: {mirror.Host}}})
 	tree, err := s.Acquire(context.Background(), "docker://"+upstream.Host+"/team/tool:1")
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *syncBuffer) String() string {
 func TestPullLogsProgress(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
-	push(t, reg, "test/big:latest", bigImage(t, 16))
+	reg.PushOrFail(t, "test/big:latest", bigImage(t, 16))
 	var logs syncBuffer
 	s := openStore(t, rootfs.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil)), ProgressInterval: 5 * time.Millisecond})
 	tree, err := s.Acquire(context.Background(), "docker://"+reg.Host+"/test/big:latest")

@@ -40,18 +40,6 @@ func openStore(t *testing.T, cfg rootfs.Config) *rootfs.Store {
 	return s
 }
 
-func busybox(t *testing.T) v1.Image {
-	t.Helper()
-	img, err := rt.Busybox()
-	if os.IsNotExist(err) {
-		t.Skip("busybox-static is not installed (apt-get install busybox-static)")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
-}
-
 // fileImage is a small image with one file whose content tells images apart.
 func fileImage(t *testing.T, label string, size int) v1.Image {
 	t.Helper()
@@ -67,21 +55,12 @@ func fileImage(t *testing.T, label string, size int) v1.Image {
 	return img
 }
 
-func push(t *testing.T, reg *rt.Registry, repoTag string, img v1.Image) name.Digest {
-	t.Helper()
-	d, err := reg.Push(repoTag, img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func code(err error) codes.Code { return status.Code(err) }
 
 func TestPullByTagAndDigest(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
-	pinned := push(t, reg, "test/busybox:latest", busybox(t))
+	pinned := reg.PushOrFail(t, "test/busybox:latest", rt.BusyboxOrSkip(t))
 	s := openStore(t, rootfs.Config{})
 
 	tree, err := s.Acquire(context.Background(), "docker://"+reg.Host+"/test/busybox:latest")
@@ -116,7 +95,7 @@ func TestPullByTagAndDigest(t *testing.T) {
 
 	// The tag stays pinned: pushing a new image under it changes nothing
 	// for this store.
-	push(t, reg, "test/busybox:latest", fileImage(t, "other", 10))
+	reg.PushOrFail(t, "test/busybox:latest", fileImage(t, "other", 10))
 	again, err := s.Acquire(context.Background(), reg.Host+"/test/busybox:latest")
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +126,7 @@ func TestDefaultAndLocalDirectories(t *testing.T) {
 func TestConcurrentAcquiresPullOnce(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
-	push(t, reg, "test/busybox:v1", busybox(t))
+	reg.PushOrFail(t, "test/busybox:v1", rt.BusyboxOrSkip(t))
 	reg.Reset()
 	s := openStore(t, rootfs.Config{})
 	var wg sync.WaitGroup
@@ -199,7 +178,7 @@ func TestUnavailableImagesFailWithReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	push(t, reg, "test/evil:latest", evilImg)
+	reg.PushOrFail(t, "test/evil:latest", evilImg)
 	s := openStore(t, rootfs.Config{})
 
 	for value, reason := range map[string]string{
@@ -222,7 +201,7 @@ func TestEvictionLeastRecentlyUsedNeverInUse(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
 	for _, n := range []string{"a", "b", "c"} {
-		push(t, reg, "test/"+n+":latest", fileImage(t, n, 300_000))
+		reg.PushOrFail(t, "test/"+n+":latest", fileImage(t, n, 300_000))
 	}
 	ref := func(n string) string { return "docker://" + reg.Host + "/test/" + n + ":latest" }
 	// Room for two trees but not three.
@@ -292,7 +271,7 @@ func TestImportDockerSaveTarballThenAcquire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tarball.Write(tag, busybox(t), f); err != nil {
+	if err := tarball.Write(tag, rt.BusyboxOrSkip(t), f); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -319,7 +298,7 @@ func TestImportDockerSaveTarballThenAcquire(t *testing.T) {
 func TestRemove(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
-	push(t, reg, "test/a:latest", fileImage(t, "a", 10))
+	reg.PushOrFail(t, "test/a:latest", fileImage(t, "a", 10))
 	s := openStore(t, rootfs.Config{})
 	v := "docker://" + reg.Host + "/test/a:latest"
 	tree, err := s.Acquire(context.Background(), v)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sandbarn/sandbarn/rootfs/skeleton"
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
 
@@ -91,10 +92,10 @@ type Config struct {
 
 // Paths inside every sandbox.
 const (
-	// InputRootPath is where the action's input root appears, the same
-	// for every action so absolute paths in outputs do not depend on the
-	// worker's slot.
-	InputRootPath = "/sandbarn/root"
+	// InputRootPath is where the action's input root appears in
+	// ModeImage; every root filesystem has it as a mount point (see
+	// skeleton.MountPoints).
+	InputRootPath = skeleton.InputRootPath
 	tmpPath       = "/tmp"
 )
 

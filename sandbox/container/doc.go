@@ -43,6 +43,23 @@
 // are not prepared ahead for ModeInputRoot: its mount points must not sit
 // in the input root between actions.
 //
+// Root filesystems come from Config.Rootfs. Mounted read-only, each must
+// already hold the directories the sandbox mounts on, which package
+// rootfs/skeleton lists: HostRootfs creates them in its skeleton, and the
+// image store when it unpacks an image.
+//
+// In the code, Run (run.go) is the path of one action, top to bottom: it
+// resolves the action's settings and root filesystem (action.go), opens
+// its outputs, lends it the input root (mountpoints.go, ownership.go),
+// runs its command (command.go) in the container the pool hands out
+// (prepared.go) or else in one created for it (coldcontainer.go),
+// reports an out-of-memory kill, says in the response what the action ran
+// on, and asks the pool to prepare the next container. The pool (pool.go,
+// poolstate.go) owns everything about containers prepared ahead: which
+// actions get them, their preparation (prepare.go) and destruction in the
+// background, counting how they serve, the back-off after
+// maxPrepareFailures, and the log lines about them.
+//
 // Programs that use it must call Init first thing in main: libcontainer
 // starts each container by re-executing the running binary.
 //

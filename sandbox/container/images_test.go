@@ -219,7 +219,7 @@ func runImageAction(t *testing.T, r *Runner, rel string, img testImage, i int) {
 // every prepared container's init, as the kernel started it.
 func requireInitsSelfContained(t *testing.T, r *Runner) {
 	t.Helper()
-	r.background.Wait()
+	r.pool.background.Wait()
 	pids := r.pool.initPIDs()
 	if len(pids) == 0 {
 		t.Fatal("no prepared container to look at")

@@ -180,7 +180,7 @@ func TestPreparedContainerRunsSecondAction(t *testing.T) {
 
 func TestReplacedInputRootFallsBackToNewContainer(t *testing.T) {
 	r, build := newTestRunner(t, func(c *Config) { c.OneShot, c.PrepareInputRoots = false, []string{"root"} })
-	r.background.Wait()
+	r.pool.background.Wait()
 	root := filepath.Join(build, "root")
 	if err := os.RemoveAll(root); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func sandboxProcesses(t *testing.T, r *Runner) []string {
 	first, count := r.identity.uidMap[0].HostID, r.identity.uidMap[0].Size
 	// The container prepared for the next action has an init waiting;
 	// it is not a leftover of the last one.
-	r.background.Wait()
+	r.pool.background.Wait()
 	waiting := map[string]bool{}
 	for _, pid := range r.pool.initPIDs() {
 		waiting[strconv.Itoa(pid)] = true

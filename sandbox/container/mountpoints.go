@@ -2,6 +2,7 @@ package container
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -56,4 +57,12 @@ func (mp mountPoints) remove() error {
 		}
 	}
 	return first
+}
+
+// removeOrWarn removes the mount points after the action; one that stays
+// is logged, not an error of an action that has already run.
+func (mp mountPoints) removeOrWarn(log *slog.Logger) {
+	if err := mp.remove(); err != nil {
+		log.Warn("sandbox: a mount point stays in the input root", "error", err)
+	}
 }

@@ -5,10 +5,26 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // owner is a host uid and gid.
 type owner struct{ uid, gid int }
+
+// handOverInputRoot lends the input root's directories to the host user
+// behind user for the action's run. The function it returns gives them,
+// and the outputs the action created, to the root's previous owner.
+func (id identity) handOverInputRoot(root string, user sandboxUser) (func(), error) {
+	uid, gid := id.hostUID(user.uid, user.gid)
+	previous, err := handOver(root, owner{uid, gid})
+	if err != nil {
+		return nil, status.Errorf(codes.Internal, "input root ownership: %v", err)
+	}
+	first, count := int(id.uidMap[0].HostID), int(id.uidMap[0].Size)
+	return func() { handBack(root, previous, first, count) }, nil
+}
 
 // handOver gives the directories of an input root to the action's host
 // user so it can create outputs, and returns the root's previous owner.

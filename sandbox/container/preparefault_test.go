@@ -68,7 +68,7 @@ func TestCrashedPreparedInitFallsBack(t *testing.T) {
 	props := map[string]string{imageProperty: ref}
 	runScript(t, r, "true", props, time.Minute)
 	for i := 0; i < maxPrepareFailures+2; i++ {
-		r.background.Wait()
+		r.pool.background.Wait()
 		for _, pid := range r.pool.initPIDs() {
 			unix.Kill(pid, unix.SIGKILL)
 		}
@@ -105,8 +105,8 @@ func TestBrokenImageErrorNamesImageAndPhase(t *testing.T) {
 			t.Fatalf("action %d: %v; want Internal naming the image and the mount phase", i, err)
 		}
 	}
-	r.background.Wait()
-	if !r.preparable(action{settings: settings{image: ref}}) {
+	r.pool.background.Wait()
+	if !r.pool.preparable(action{settings: settings{image: ref}}) {
 		return
 	}
 	if st := r.Stats(); st.PrepareFailures != maxPrepareFailures {

@@ -9,6 +9,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/rootfs/skeleton"
 )
 
 // Rootfs is an action's root filesystem: a directory, plus host
@@ -61,7 +63,7 @@ func buildHostSkeleton(dir string) (Rootfs, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Rootfs{}, fmt.Errorf("default rootfs: %w", err)
 	}
-	for _, p := range []string{"proc", "dev", "sys", "tmp", InputRootPath[1:]} {
+	for _, p := range skeleton.MountPoints() {
 		if err := os.MkdirAll(filepath.Join(dir, p), 0o755); err != nil {
 			return Rootfs{}, fmt.Errorf("default rootfs: %w", err)
 		}

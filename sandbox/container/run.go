@@ -2,96 +2,95 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/sandbarn/sandbarn/platform"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 )
 
-// runContainer creates the container, runs the command as its first
-// process, waits for it (killing everything at the timeout), measures
-// and destroys it.
-func (r *Runner) runContainer(ctx context.Context, a action, req *runnerpb.RunRequest, user sandboxUser, stdout, stderr *os.File) (*runnerpb.RunResponse, error) {
-	c, err := libcontainer.Create(r.stateDir, a.id, r.containerConfig(a))
+// Run executes one request in a container of its own: the one prepared
+// for actions like it if there is one, else one created for it. No
+// process of the action is left when it returns.
+func (r *Runner) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.RunResponse, error) {
+	a, err := r.newAction(ctx, req)
 	if err != nil {
-		return nil, &StartError{Image: a.settings.image, Phase: phaseCreate, Code: codes.Internal, Err: err}
+		return nil, err
 	}
-	defer c.Destroy()
-	p := &libcontainer.Process{
-		Args:   req.Arguments,
-		Env:    environment(req.EnvironmentVariables),
-		Cwd:    a.workingDirectory(req.WorkingDirectory),
-		UID:    int(user.uid),
-		GID:    int(user.gid),
-		Stdout: stdout,
-		Stderr: stderr,
-		Init:   true,
+	stdout, stderr, err := openOutputs(r.cfg.BuildDirectory, req)
+	if err != nil {
+		return nil, err
 	}
-	start := time.Now()
-	if err := c.Run(p); err != nil {
-		return nil, containerStartError(a.settings.image, err)
+	defer stdout.Close()
+	defer stderr.Close()
+	if a.mode == ModeInputRoot {
+		mp, err := makeMountPoints(a.inputRoot)
+		if err != nil {
+			return nil, err
+		}
+		// Deferred before the hand-back, so it runs after it.
+		defer mp.removeOrWarn(r.cfg.Logger)
 	}
-	ps, timedOut := r.wait(ctx, c, p, req.Timeout.AsDuration())
-	wall := time.Since(start)
-	// The first process is gone, and with it the PID namespace; kill
-	// whatever is still in the cgroup before reading and destroying it.
-	c.Signal(unix.SIGKILL)
-	resp := &runnerpb.RunResponse{
-		ExitCode: exitCode(ps),
-		Usage:    r.measureUsage(c, ps, a.settings, wall),
-		TimedOut: timedOut,
+	user := r.actionUser(a.settings)
+	if r.identity.chownInputs {
+		handBack, err := r.identity.handOverInputRoot(a.inputRoot, user)
+		if err != nil {
+			return nil, err
+		}
+		defer handBack()
 	}
-	if err := c.Destroy(); err != nil {
-		return nil, status.Errorf(codes.Internal, "destroying sandbox: %v", err)
+	resp, inPrepared, err := r.runAction(ctx, a, newCommand(a, req, user, stdout, stderr))
+	// Whatever became of this action, the next one like it should find
+	// its container ready.
+	r.pool.fill(a)
+	if err != nil {
+		return nil, err
 	}
-	if ctx.Err() != nil && !timedOut {
-		return nil, status.FromContextError(ctx.Err()).Err()
+	if resp.Usage.OomKilled {
+		reportOOM(resp, a.settings, stderr)
 	}
-	usageAny(resp)
+	resp.Environment = executionEnvironment(a, inPrepared)
 	return resp, nil
 }
 
-// wait returns when the action's first process exits, or kills the
-// container when the timeout passes or the caller gives up. Killing the
-// first process of a PID namespace kills every process in it.
-func (r *Runner) wait(ctx context.Context, c *libcontainer.Container, p *libcontainer.Process, timeout time.Duration) (*os.ProcessState, bool) {
-	done := make(chan *os.ProcessState, 1)
-	go func() {
-		ps, _ := p.Wait()
-		done <- ps
-	}()
-	var expired <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
+// runAction runs the command in the container prepared for actions like
+// a, or in one created for it when there is none or the prepared one
+// cannot take the action. The bool says whether a prepared one ran it.
+func (r *Runner) runAction(ctx context.Context, a action, cmd command) (*runnerpb.RunResponse, bool, error) {
+	if pc := r.pool.take(a); pc != nil {
+		resp, err := pc.run(ctx, a, cmd)
+		r.pool.finished(a, pc, err)
+		if !errors.Is(err, errPreparedUnusable) {
+			return resp, true, err
+		}
+		// Nothing of the action ran there, so it may run again.
 	}
-	select {
-	case ps := <-done:
-		return ps, false
-	case <-expired:
-		c.Signal(unix.SIGKILL)
-		return <-done, true
-	case <-ctx.Done():
-		c.Signal(unix.SIGKILL)
-		return <-done, false
-	}
+	r.coldRuns.Add(1)
+	resp, err := r.runContainer(ctx, a, cmd)
+	return resp, false, err
 }
 
 // reportOOM makes an out-of-memory kill unmistakable: a non-zero exit
 // code even if the first process survived the kill of another, and a
 // last stderr line naming the limit.
-func (r *Runner) reportOOM(resp *runnerpb.RunResponse, s settings, stderr *os.File) {
+func reportOOM(resp *runnerpb.RunResponse, s settings, stderr *os.File) {
 	if resp.ExitCode == 0 {
 		resp.ExitCode = 128 + int64(unix.SIGKILL)
 	}
 	fmt.Fprintf(stderr, "\nsandbox: the action exceeded its memory limit of %s (%d bytes) and was killed\n",
 		platform.FormatBytes(s.limits.MemoryBytes), s.limits.MemoryBytes)
+}
+
+// executionEnvironment tells the client what the action ran on: the image
+// pinned by digest, and whether its container was prepared ahead. Nil
+// when there is nothing to tell (a created container on the default
+// rootfs).
+func executionEnvironment(a action, inPrepared bool) *runnerpb.ExecutionEnvironment {
+	if !inPrepared && a.rootfs.Reference == "" {
+		return nil
+	}
+	return &runnerpb.ExecutionEnvironment{Prepared: inPrepared, ContainerImage: a.rootfs.Reference}
 }

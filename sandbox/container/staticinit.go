@@ -34,13 +34,13 @@ func SelfContained(path string) error {
 
 // checkStaticInit tells whether prepared containers may run on images,
 // and says once when they may not.
-func (r *Runner) checkStaticInit() bool {
+func checkStaticInit(cfg *Config) bool {
 	err := SelfContained(selfExecutable)
 	if err == nil {
 		return true
 	}
-	if !r.cfg.OneShot {
-		r.cfg.Logger.Warn("sandbox: this runner is linked dynamically, so actions with a container-image get a container created for them instead of a prepared one (`make build` links it statically)",
+	if !cfg.OneShot {
+		cfg.Logger.Warn("sandbox: this runner is linked dynamically, so actions with a container-image get a container created for them instead of a prepared one (`make build` links it statically)",
 			"cause", err)
 	}
 	return false

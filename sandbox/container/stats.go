@@ -1,7 +1,5 @@
 package container
 
-import "sync/atomic"
-
 // Stats counts how actions found their containers, so an operator (and a
 // test) can see that prepared containers are really used and that a
 // fault is not hidden behind the fallback to a container created for the
@@ -18,15 +16,8 @@ type Stats struct {
 	PrepareFailures uint64
 }
 
-type counters struct {
-	preparedRuns, coldRuns, prepareFailures atomic.Uint64
-}
-
 // Stats returns the counts so far.
 func (r *Runner) Stats() Stats {
-	return Stats{
-		PreparedRuns:    r.stats.preparedRuns.Load(),
-		ColdRuns:        r.stats.coldRuns.Load(),
-		PrepareFailures: r.stats.prepareFailures.Load(),
-	}
+	prepared, failures := r.pool.counts()
+	return Stats{PreparedRuns: prepared, ColdRuns: r.coldRuns.Load(), PrepareFailures: failures}
 }

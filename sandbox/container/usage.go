@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
@@ -53,6 +54,14 @@ func (r *Runner) measureUsage(c *libcontainer.Container, ps *os.ProcessState, s 
 		u.PidsPeak = readNumber(filepath.Join(paths["pids"], "pids.peak"))
 	}
 	return u
+}
+
+// usageAny also sends the usage in Buildbarn's resource_usage field,
+// for a worker that does not know Sandbarn's usage field.
+func usageAny(resp *runnerpb.RunResponse) {
+	if a, err := anypb.New(resp.Usage); err == nil {
+		resp.ResourceUsage = []*anypb.Any{a}
+	}
 }
 
 func cgroupPaths(c *libcontainer.Container) map[string]string {

@@ -157,5 +157,5 @@ func (c *ContainerConfig) rootfsResolver() (container.RootfsResolver, error) {
 	if stateDir == "" {
 		stateDir = "/run/sandbarn"
 	}
-	return rootfs.Resolver(store, container.HostRootfs(filepath.Join(stateDir, "hostroot")), hold, time.Now), nil
+	return imageResolver(store, container.HostRootfs(filepath.Join(stateDir, "hostroot")), hold, time.Now), nil
 }

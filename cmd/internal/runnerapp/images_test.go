@@ -1,9 +1,9 @@
-package rootfs_test
+package runnerapp
 
 import (
 	"context"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +11,9 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
@@ -20,13 +22,6 @@ import (
 	"github.com/sandbarn/sandbarn/sandbox/container"
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
-
-func TestMain(m *testing.M) {
-	// The container runner re-executes the test binary to start each
-	// sandbox.
-	container.Init()
-	os.Exit(m.Run())
-}
 
 // TestActionsRunInsideTheirImage runs actions through the container
 // sandbox with the store as its rootfs resolver: one on a busybox image
@@ -38,39 +33,39 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	}
 	reg := rt.New()
 	defer reg.Close()
-	pinned := push(t, reg, "test/busybox:latest", busybox(t))
+	pinned := reg.PushOrFail(t, "test/busybox:latest", rt.BusyboxOrSkip(t))
 	// A second image: busybox with a layer that replaces os-release and
 	// whites out /bin/ls, selected by another action.
 	upper, err := rt.Layer(rt.File("etc/os-release", "ID=second\n"), rt.File("bin/.wh.ls", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	secondImg, err := mutate.AppendLayers(busybox(t), upper)
+	secondImg, err := mutate.AppendLayers(rt.BusyboxOrSkip(t), upper)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := push(t, reg, "test/second:latest", secondImg)
+	second := reg.PushOrFail(t, "test/second:latest", secondImg)
 	// Sandbox uids must reach the store: no 0700 directories above it.
 	storeDir := t.TempDir()
 	for _, d := range []string{storeDir, filepath.Dir(storeDir)} {
 		os.Chmod(d, 0o755)
 	}
-	store := openStore(t, rootfs.Config{Directory: storeDir})
-	state := filepath.Join(os.TempDir(), "sandbarn-rootfs-test")
+	store := openStore(t, storeDir)
+	state := filepath.Join(os.TempDir(), "sandbarn-runnerapp-test")
 	build := t.TempDir()
 	os.Chmod(build, 0o755)
 	os.Mkdir(filepath.Join(build, "root"), 0o755)
 	runner, err := container.New(container.Config{
 		BuildDirectory: build,
 		StateDirectory: state,
-		CgroupParent:   "/sandbarn-rootfs-test",
+		CgroupParent:   "/sandbarn-runnerapp-test",
 		Limits: limits.Policy{
 			Default: limits.Limits{CPUMillicores: 1000, MemoryBytes: 256 << 20, Pids: 64},
 			Maximum: limits.Limits{CPUMillicores: 1000, MemoryBytes: 256 << 20, Pids: 64},
 		},
 		DisableSeccomp: !container.SeccompSupported(),
 		OneShot:        true,
-		Rootfs:         rootfs.Resolver(store, container.HostRootfs(filepath.Join(state, "hostroot")), time.Hour, time.Now),
+		Rootfs:         imageResolver(store, container.HostRootfs(filepath.Join(state, "hostroot")), time.Hour, time.Now),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +132,7 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	offlineImg, err := mutate.AppendLayers(busybox(t), offline)
+	offlineImg, err := mutate.AppendLayers(rt.BusyboxOrSkip(t), offline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,4 +159,13 @@ func TestActionsRunInsideTheirImage(t *testing.T) {
 	if out != "ID=offline\n" {
 		t.Errorf("imported image: %q", out)
 	}
+}
+
+func openStore(t *testing.T, dir string) *rootfs.Store {
+	t.Helper()
+	s, err := rootfs.Open(rootfs.Config{Directory: dir, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

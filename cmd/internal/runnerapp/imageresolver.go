@@ -1,4 +1,4 @@
-package rootfs
+package runnerapp
 
 import (
 	"context"
@@ -6,21 +6,24 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sandbarn/sandbarn/rootfs"
 	"github.com/sandbarn/sandbarn/sandbox/container"
 )
 
-// Resolver adapts a Store to the container sandbox: "" and "none" go to
-// fallback (the runner's default rootfs), any other value to the store.
+// imageResolver adapts an image store to the container sandbox: "" and
+// "none" go to fallback (the runner's default rootfs), any other value to
+// the store. It lives here, where the two are wired together, so that the
+// image store does not depend on the sandbox.
 //
 // The sandbox does not say when it stops using a rootfs (prepared
 // containers keep one past the action), so the adapter keeps each image
 // it handed out in use until hold has passed without any request for it;
 // hold must exceed the longest action timeout. Until the sandbox gains a
 // release hook this is what keeps trees of running actions from eviction.
-func Resolver(store *Store, fallback container.RootfsResolver, hold time.Duration, now func() time.Time) container.RootfsResolver {
+func imageResolver(store *rootfs.Store, fallback container.RootfsResolver, hold time.Duration, now func() time.Time) container.RootfsResolver {
 	h := &holder{store: store, hold: hold, now: now, held: map[string]*heldTree{}}
 	return func(ctx context.Context, image string) (container.Rootfs, error) {
-		if IsDefault(image) {
+		if rootfs.IsDefault(image) {
 			h.mu.Lock()
 			h.expireLocked()
 			h.mu.Unlock()
@@ -38,8 +41,10 @@ func Resolver(store *Store, fallback container.RootfsResolver, hold time.Duratio
 	}
 }
 
+// holder keeps the trees the resolver handed out acquired until they
+// have gone unused for hold.
 type holder struct {
-	store *Store
+	store *rootfs.Store
 	hold  time.Duration
 	now   func() time.Time
 
@@ -48,11 +53,11 @@ type holder struct {
 }
 
 type heldTree struct {
-	tree     *Tree
+	tree     *rootfs.Tree
 	lastUsed time.Time
 }
 
-func (h *holder) get(ctx context.Context, image string) (*Tree, error) {
+func (h *holder) get(ctx context.Context, image string) (*rootfs.Tree, error) {
 	h.mu.Lock()
 	h.expireLocked()
 	if ht, ok := h.held[image]; ok {

@@ -1,4 +1,4 @@
-package rootfs_test
+package runnerapp
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
-	"github.com/sandbarn/sandbarn/rootfs"
 	rt "github.com/sandbarn/sandbarn/rootfs/registrytest"
 	"github.com/sandbarn/sandbarn/sandbox/container"
 )
@@ -15,16 +15,24 @@ import (
 func TestResolverHoldsImagesItHandedOut(t *testing.T) {
 	reg := rt.New()
 	defer reg.Close()
-	push(t, reg, "test/a:latest", fileImage(t, "a", 10))
+	layer, err := rt.Layer(rt.Dir("etc"), rt.File("etc/os-release", "ID=a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := rt.Image(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.PushOrFail(t, "test/a:latest", img)
 	image := "docker://" + reg.Host + "/test/a:latest"
-	store := openStore(t, rootfs.Config{})
+	store := openStore(t, t.TempDir())
 	now := time.Unix(1000, 0)
 	fallbackCalls := 0
 	fallback := func(ctx context.Context, image string) (container.Rootfs, error) {
 		fallbackCalls++
 		return container.Rootfs{Path: "/default"}, nil
 	}
-	resolve := rootfs.Resolver(store, fallback, time.Minute, func() time.Time { return now })
+	resolve := imageResolver(store, fallback, time.Minute, func() time.Time { return now })
 
 	if r, err := resolve(context.Background(), ""); err != nil || r.Path != "/default" || fallbackCalls != 1 {
 		t.Fatalf("default: %v, %v", r, err)
@@ -33,7 +41,7 @@ func TestResolverHoldsImagesItHandedOut(t *testing.T) {
 	if err != nil || r.Path == "" {
 		t.Fatalf("image: %v, %v", r, err)
 	}
-	if err := store.Remove(image); code(err) != codes.FailedPrecondition {
+	if err := store.Remove(image); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("removing an image the resolver holds: %v", err)
 	}
 	now = now.Add(2 * time.Minute)
