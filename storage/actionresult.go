@@ -4,9 +4,9 @@ import (
 	"context"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // ActionResultBlobs lists the CAS blobs a client needs to use an
@@ -15,13 +15,13 @@ func ActionResultBlobs(instance string, fn remoteexecution.DigestFunction_Value,
 	var protos []*remoteexecution.Digest
 	for _, f := range r.OutputFiles {
 		if f.Digest == nil {
-			return nil, status.Errorf(codes.InvalidArgument, "output file %q has no digest", f.Path)
+			return nil, errkind.New(errkind.Invalid, "output file %q has no digest", f.Path)
 		}
 		protos = append(protos, f.Digest)
 	}
 	for _, dir := range r.OutputDirectories {
 		if dir.TreeDigest == nil {
-			return nil, status.Errorf(codes.InvalidArgument, "output directory %q has no tree digest", dir.Path)
+			return nil, errkind.New(errkind.Invalid, "output directory %q has no tree digest", dir.Path)
 		}
 		protos = append(protos, dir.TreeDigest)
 		if dir.RootDirectoryDigest != nil {

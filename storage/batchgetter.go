@@ -3,8 +3,9 @@ package storage
 import (
 	"context"
 
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // BatchGetter is implemented by BlobAccesses that can read many small blobs

@@ -12,8 +12,9 @@ import (
 // Action Cache the blob is a serialized ActionResult keyed by the action's
 // digest and instance name.
 //
-// Errors are gRPC status errors: NotFound for a missing blob,
-// InvalidArgument for content that does not match its digest.
+// Errors have a kind (see errkind, which also reads the kind of a status
+// error from a remote store): NotFound for a missing blob, Invalid for
+// content that does not match its digest.
 type BlobAccess interface {
 	// Get opens a blob for reading. The reader may implement io.Seeker.
 	Get(ctx context.Context, d digest.Digest) (io.ReadCloser, error)

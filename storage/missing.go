@@ -1,18 +1,20 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // MissingBlobsError is the error REAPI prescribes for blobs a client must
-// upload again: FAILED_PRECONDITION with one MISSING violation per blob
-// (subjects "blobs/HASH/SIZE", sorted, once each). what names the blobs
+// upload again: FAILED_PRECONDITION (errkind.Precondition) with one MISSING
+// violation per blob (subjects "blobs/HASH/SIZE", sorted, once each) as the
+// status's PreconditionFailure detail. what names the blobs
 // in the message, such as "input blob" or "command".
 func MissingBlobsError(what string, ds ...digest.Digest) error {
 	var subjects []string
@@ -34,9 +36,5 @@ func MissingBlobsError(what string, ds ...digest.Digest) error {
 	if len(subjects) > 1 {
 		msg = fmt.Sprintf("%d %ss are missing from the CAS, first %s", len(subjects), what, subjects[0])
 	}
-	st, err := status.New(codes.FailedPrecondition, msg).WithDetails(failure)
-	if err != nil {
-		return status.Error(codes.FailedPrecondition, msg)
-	}
-	return st.Err()
+	return errkind.WithDetails(errkind.Precondition, errors.New(msg), failure)
 }

@@ -4,24 +4,24 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"io"
 
-	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
-// GetBytes reads a whole CAS blob, refusing blobs larger than maxSize with
-// InvalidArgument so a bad digest cannot make the caller allocate without
+// GetBytes reads a whole CAS blob, refusing blobs larger than maxSize as
+// errkind.Invalid so a bad digest cannot make the caller allocate without
 // bound. A CAS blob is as long as its digest says, so it is read into one
 // buffer of that size; a backend returning fewer bytes is an internal
 // error. (Action Cache entries are keyed by the action's digest, not their
 // own: read them with GetActionResult.)
 func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64) ([]byte, error) {
 	if d.Size > maxSize {
-		return nil, status.Errorf(codes.InvalidArgument, "blob %s is larger than the limit of %d bytes", d, maxSize)
+		return nil, errkind.New(errkind.Invalid, "blob %s is larger than the limit of %d bytes", d, maxSize)
 	}
 	r, err := ba.Get(ctx, d)
 	if err != nil {
@@ -30,7 +30,7 @@ func GetBytes(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64
 	defer r.Close()
 	data := make([]byte, d.Size)
 	if _, err := io.ReadFull(r, data); err != nil {
-		return nil, status.Errorf(codes.Internal, "read blob %s: %v", d, err)
+		return nil, errkind.New(errkind.Internal, "read blob %s: %w", d, err)
 	}
 	return data, nil
 }
@@ -50,7 +50,7 @@ func GetProto(ctx context.Context, ba BlobAccess, d digest.Digest, maxSize int64
 }
 
 // GetActionResult reads the Action Cache entry of an action, refusing
-// entries larger than maxSize with InvalidArgument.
+// entries larger than maxSize as errkind.Invalid.
 func GetActionResult(ctx context.Context, ac BlobAccess, action digest.Digest, maxSize int64) (*remoteexecution.ActionResult, error) {
 	r, err := ac.Get(ctx, action)
 	if err != nil {
@@ -62,7 +62,7 @@ func GetActionResult(ctx context.Context, ac BlobAccess, action digest.Digest, m
 		return nil, err
 	}
 	if int64(len(data)) > maxSize {
-		return nil, status.Errorf(codes.InvalidArgument, "action result for %s is larger than the limit of %d bytes", action, maxSize)
+		return nil, errkind.New(errkind.Invalid, "action result for %s is larger than the limit of %d bytes", action, maxSize)
 	}
 	result := &remoteexecution.ActionResult{}
 	return result, unmarshalBlob(action, data, result)
@@ -70,7 +70,7 @@ func GetActionResult(ctx context.Context, ac BlobAccess, action digest.Digest, m
 
 func unmarshalBlob(d digest.Digest, data []byte, m proto.Message) error {
 	if err := proto.Unmarshal(data, m); err != nil {
-		return status.Errorf(codes.InvalidArgument, "blob %s is not a valid %s: %v", d, m.ProtoReflect().Descriptor().FullName(), err)
+		return errkind.New(errkind.Invalid, "blob %s is not a valid %s: %w", d, m.ProtoReflect().Descriptor().FullName(), err)
 	}
 	return nil
 }

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/digest"
-	"github.com/sandbarn/sandbarn/storage/memory"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/storage/memory"
 )
 
 // GetBytes reads a CAS blob into a buffer of its digest's size.

@@ -11,13 +11,13 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"google.golang.org/genproto/googleapis/bytestream"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/platform"
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
@@ -114,7 +114,7 @@ func (e *Executor) Execute(ctx context.Context, slot, instancePrefix string, des
 	}
 	err := a.run(ctx)
 	if cerr := a.dir.clean(); err == nil && cerr != nil {
-		err = status.Errorf(codes.Internal, "%v", cerr)
+		err = errkind.New(errkind.Internal, "%w", cerr)
 	}
 	md.WorkerCompletedTimestamp = e.now()
 	resp := &remoteexecution.ExecuteResponse{Result: result}
@@ -129,19 +129,14 @@ func (e *Executor) now() *timestamppb.Timestamp { return timestamppb.New(e.cfg.N
 
 func (e *Executor) logf(format string, args ...any) { e.cfg.Logf(format, args...) }
 
-// statusOf converts an error to a status. Errors from the local file system
-// and other non-gRPC errors are infrastructure failures: INTERNAL.
+// statusOf is the worker's edge: the status the scheduler receives for
+// err. Errors without a kind, such as the local file system's, are
+// infrastructure failures: INTERNAL.
 func statusOf(err error) *status.Status {
-	if s, ok := status.FromError(err); ok {
-		return s
+	if errkind.Of(err) == errkind.Unknown {
+		err = errkind.New(errkind.Internal, "%w", err)
 	}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.New(codes.DeadlineExceeded, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.New(codes.Canceled, err.Error())
-	}
-	return status.New(codes.Internal, err.Error())
+	return errkind.Status(err)
 }
 
 // actionRun is the state of one Execute call.
@@ -158,7 +153,7 @@ type actionRun struct {
 func (a *actionRun) run(ctx context.Context) error {
 	action := a.desired.Action
 	if action == nil {
-		return status.Error(codes.InvalidArgument, "the scheduler sent no Action")
+		return errkind.New(errkind.Invalid, "the scheduler sent no Action")
 	}
 	fn := a.desired.DigestFunction
 	if err := a.dir.prepare(); err != nil {
@@ -187,7 +182,7 @@ func (a *actionRun) run(ctx context.Context) error {
 	}
 	md.OutputUploadCompletedTimestamp = a.e.now()
 	if timedOut {
-		return status.Errorf(codes.DeadlineExceeded, "action timed out after %s", action.Timeout.AsDuration())
+		return errkind.New(errkind.DeadlineExceeded, "action timed out after %s", action.Timeout.AsDuration())
 	}
 	if a.result.ExitCode == 0 && !action.DoNotCache {
 		return a.writeActionCache(ctx, fn)
@@ -201,11 +196,11 @@ func (a *actionRun) run(ctx context.Context) error {
 func (a *actionRun) fetchInputs(ctx context.Context, action *remoteexecution.Action, fn remoteexecution.DigestFunction_Value) error {
 	cmdDigest, err := digest.FromProto(a.instance, fn, action.CommandDigest)
 	if err != nil {
-		return status.Errorf(codes.InvalidArgument, "command digest: %v", status.Convert(err).Message())
+		return errkind.New(errkind.Invalid, "command digest: %w", err)
 	}
 	a.command = &remoteexecution.Command{}
 	if err := storage.GetProto(ctx, a.e.cfg.CAS, cmdDigest, maxCommandSize, a.command); err != nil {
-		if status.Code(err) == codes.NotFound {
+		if errkind.Is(err, errkind.NotFound) {
 			return storage.MissingBlobsError("command", cmdDigest)
 		}
 		return err
@@ -251,8 +246,9 @@ func (a *actionRun) execute(ctx context.Context, action *remoteexecution.Action)
 			// as timed out so partial outputs are still returned.
 			return true, nil
 		}
-		s := status.Convert(err)
-		return false, status.Errorf(s.Code(), "runner: %s", s.Message())
+		// FromStatus keeps the runner's code and drops gRPC's prefix from
+		// its message.
+		return false, fmt.Errorf("runner: %w", errkind.FromStatus(err))
 	}
 	a.result.ExitCode = int32(resp.ExitCode)
 	md := a.result.ExecutionMetadata
@@ -294,8 +290,7 @@ func (a *actionRun) uploadOutputs(ctx context.Context, fn remoteexecution.Digest
 		*field = d.Proto()
 	}
 	if _, err := blobs.Upload(ctx, a.e.cfg.CAS, a.e.cfg.UploadConcurrency); err != nil {
-		s := status.Convert(err)
-		return status.Errorf(s.Code(), "upload outputs: %s", s.Message())
+		return fmt.Errorf("upload outputs: %w", errkind.FromStatus(err))
 	}
 	return nil
 }
@@ -303,15 +298,14 @@ func (a *actionRun) uploadOutputs(ctx context.Context, fn remoteexecution.Digest
 func (a *actionRun) writeActionCache(ctx context.Context, fn remoteexecution.DigestFunction_Value) error {
 	d, err := digest.FromProto(a.instance, fn, a.desired.ActionDigest)
 	if err != nil {
-		return status.Errorf(codes.InvalidArgument, "action digest: %v", status.Convert(err).Message())
+		return errkind.New(errkind.Invalid, "action digest: %w", err)
 	}
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(a.result)
 	if err != nil {
-		return status.Errorf(codes.Internal, "marshal action result: %v", err)
+		return errkind.New(errkind.Internal, "marshal action result: %w", err)
 	}
 	if err := storage.PutBytes(ctx, a.e.cfg.ActionCache, d, data); err != nil {
-		s := status.Convert(err)
-		return status.Errorf(s.Code(), "write action cache: %s", s.Message())
+		return fmt.Errorf("write action cache: %w", errkind.FromStatus(err))
 	}
 	return nil
 }
@@ -322,7 +316,7 @@ func (a *actionRun) writeActionCache(ctx context.Context, fn remoteexecution.Dig
 func createOutputParents(root string, cmd *remoteexecution.Command) error {
 	workDir := filepath.Join(root, cmd.WorkingDirectory)
 	if err := mkdirAll(root, workDir); err != nil {
-		return status.Errorf(codes.InvalidArgument, "working directory %q: %s", cmd.WorkingDirectory, status.Convert(err).Message())
+		return errkind.New(errkind.Invalid, "working directory %q: %w", cmd.WorkingDirectory, err)
 	}
 	paths := append(append(append([]string(nil), cmd.OutputPaths...), cmd.OutputFiles...), cmd.OutputDirectories...)
 	for _, p := range paths {
@@ -333,7 +327,7 @@ func createOutputParents(root string, cmd *remoteexecution.Command) error {
 			continue
 		}
 		if err := mkdirAll(root, filepath.Dir(full)); err != nil {
-			return status.Errorf(codes.InvalidArgument, "output path %q: %s", p, status.Convert(err).Message())
+			return errkind.New(errkind.Invalid, "output path %q: %w", p, err)
 		}
 	}
 	return nil
@@ -342,7 +336,7 @@ func createOutputParents(root string, cmd *remoteexecution.Command) error {
 func mkdirAll(root, dir string) error {
 	rel, err := filepath.Rel(root, dir)
 	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == "../" {
-		return status.Errorf(codes.InvalidArgument, "it leaves the input root")
+		return errkind.New(errkind.Invalid, "it leaves the input root")
 	}
 	if rel == "." {
 		return nil
@@ -355,7 +349,7 @@ func mkdirAll(root, dir string) error {
 		// An input symlink here would make the next Mkdir create
 		// directories wherever it points, as the worker's user.
 		if info, err := os.Lstat(dir); err != nil || !info.IsDir() {
-			return status.Errorf(codes.InvalidArgument, "%q is not a directory", rel)
+			return errkind.New(errkind.Invalid, "%q is not a directory", rel)
 		}
 		return nil
 	}

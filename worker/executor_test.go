@@ -7,18 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/digest"
-	"github.com/sandbarn/sandbarn/storage/memory"
-	"github.com/sandbarn/sandbarn/worker/filecache"
-	"github.com/sandbarn/sandbarn/worker/inputroot"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -27,6 +21,14 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/sandbarn/sandbarn/proto/remoteworker"
+	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/storage/memory"
+	"github.com/sandbarn/sandbarn/worker/filecache"
+	"github.com/sandbarn/sandbarn/worker/inputroot"
 )
 
 // execRunner is a minimal runner for tests: plain os/exec, no sandbox.
@@ -278,6 +280,10 @@ func TestExecuteRunnerUnavailable(t *testing.T) {
 	resp, _ := env.execute(env.action(&remoteexecution.Command{Arguments: sh("true")}, &remoteexecution.Directory{}, 0, false))
 	if codes.Code(resp.Status.GetCode()) != codes.Unavailable {
 		t.Fatalf("status %v, want UNAVAILABLE", resp.Status)
+	}
+	// The runner's message gets context, not gRPC's "rpc error" prefix.
+	if msg := resp.Status.GetMessage(); !strings.HasPrefix(msg, "runner: ") || strings.Contains(msg, "rpc error") {
+		t.Errorf("message %q, want the runner's own message after \"runner: \"", msg)
 	}
 }
 

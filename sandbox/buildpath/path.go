@@ -4,12 +4,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Join resolves rel against base. rel must be relative and, read
-// lexically, must not climb out of base; violations are InvalidArgument
+// lexically, must not climb out of base; violations are errkind.Invalid
 // errors naming field, the request field rel came from. An empty rel
 // resolves to base itself.
 //
@@ -27,14 +26,14 @@ func Join(base, field, rel string) (string, error) {
 // the base directory (the gRPC service validates before a runner runs).
 func Check(field, rel string) error {
 	if strings.IndexByte(rel, 0) >= 0 {
-		return status.Errorf(codes.InvalidArgument, "%s contains a NUL byte", field)
+		return errkind.New(errkind.Invalid, "%s contains a NUL byte", field)
 	}
 	if filepath.IsAbs(rel) {
-		return status.Errorf(codes.InvalidArgument, "%s %q must be relative", field, rel)
+		return errkind.New(errkind.Invalid, "%s %q must be relative", field, rel)
 	}
 	clean := filepath.Clean(rel)
 	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return status.Errorf(codes.InvalidArgument, "%s %q escapes its base directory", field, rel)
+		return errkind.New(errkind.Invalid, "%s %q escapes its base directory", field, rel)
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package buildpath
 
 import (
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 )
 
@@ -35,10 +33,10 @@ func Resolve(buildDirectory string, req *runnerpb.RunRequest) (*Paths, error) {
 // Validate checks the paths of req without resolving them.
 func Validate(req *runnerpb.RunRequest) error {
 	if len(req.GetArguments()) == 0 || req.GetArguments()[0] == "" {
-		return status.Error(codes.InvalidArgument, "arguments must name a program")
+		return errkind.New(errkind.Invalid, "arguments must name a program")
 	}
 	if req.GetInputRootDirectory() == "" {
-		return status.Error(codes.InvalidArgument, "input_root_directory must be set")
+		return errkind.New(errkind.Invalid, "input_root_directory must be set")
 	}
 	fields := []struct{ name, value string }{
 		{"input_root_directory", req.GetInputRootDirectory()},

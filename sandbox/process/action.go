@@ -12,11 +12,10 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
 )
@@ -43,7 +42,7 @@ func (a *action) openOutputs(paths *buildpath.Paths) error {
 		f, err := os.OpenFile(o.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
 		if err != nil {
 			// The worker creates the directories these live in.
-			return status.Errorf(codes.FailedPrecondition, "open output: %v", err)
+			return errkind.New(errkind.Precondition, "open output: %w", err)
 		}
 		a.files = append(a.files, f)
 		*o.dst = f
@@ -54,7 +53,7 @@ func (a *action) openOutputs(paths *buildpath.Paths) error {
 func (a *action) start() error {
 	a.started = time.Now()
 	if err := a.cmd.Start(); err != nil {
-		return status.Errorf(codes.InvalidArgument, "start %s: %v", a.cmd.Path, err)
+		return errkind.New(errkind.Invalid, "start %s: %w", a.cmd.Path, err)
 	}
 	// The child has its own copies; holding ours would keep nothing alive
 	// but wastes descriptors for the length of the action.
@@ -94,11 +93,11 @@ func (a *action) wait(ctx context.Context) (*runnerpb.RunResponse, error) {
 	a.cmd.Wait()
 	state := a.cmd.ProcessState
 	if state == nil {
-		return nil, status.Error(codes.Internal, "wait did not report the process state")
+		return nil, errkind.New(errkind.Internal, "wait did not report the process state")
 	}
 	u := usage(state, wall)
 	if err := a.killRest(u); err != nil {
-		return nil, status.Errorf(codes.Internal, "stop remaining processes: %v", err)
+		return nil, errkind.New(errkind.Internal, "stop remaining processes: %w", err)
 	}
 	resp := &runnerpb.RunResponse{
 		ExitCode: exitCode(state),
@@ -107,7 +106,7 @@ func (a *action) wait(ctx context.Context) (*runnerpb.RunResponse, error) {
 	}
 	packed, err := anypb.New(u)
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "pack usage: %v", err)
+		return nil, errkind.New(errkind.Internal, "pack usage: %w", err)
 	}
 	resp.ResourceUsage = []*anypb.Any{packed}
 	return resp, nil

@@ -5,8 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // defaultSearchPath is what execvp(3) in glibc searches when PATH is unset.
@@ -31,7 +30,7 @@ func lookPath(name string, env map[string]string, workingDirectory string) (stri
 			return candidate, nil
 		}
 	}
-	return "", status.Errorf(codes.InvalidArgument, "program %q not found in PATH %q", name, searchPath)
+	return "", errkind.New(errkind.Invalid, "program %q not found in PATH %q", name, searchPath)
 }
 
 func absolute(workingDirectory, path string) string {

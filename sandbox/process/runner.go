@@ -6,9 +6,7 @@ import (
 	"os/exec"
 	"syscall"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
 )
@@ -57,7 +55,7 @@ func (r *Runner) CheckReadiness(ctx context.Context, req *runnerpb.CheckReadines
 		return err
 	}
 	if _, err := os.Stat(path); err != nil {
-		return status.Errorf(codes.Unavailable, "not ready: %v", err)
+		return errkind.New(errkind.Unavailable, "not ready: %w", err)
 	}
 	return nil
 }
@@ -112,7 +110,7 @@ func (r *Runner) prepare(req *runnerpb.RunRequest, paths *buildpath.Paths) (*act
 	if r.cgroups != nil {
 		if a.cgroup, err = r.cgroups.create(); err != nil {
 			a.close()
-			return nil, status.Errorf(codes.Internal, "%v", err)
+			return nil, errkind.New(errkind.Internal, "%w", err)
 		}
 		cmd.SysProcAttr.UseCgroupFD = true
 		cmd.SysProcAttr.CgroupFD = a.cgroup.fd()

@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox"
 )
@@ -16,7 +17,7 @@ import (
 // to finish, then cancels them. Cancelled runs kill their processes before
 // returning, and Serve waits for that, so no action outlives the server.
 func Serve(ctx context.Context, lis net.Listener, runner sandbox.Runner, gracePeriod time.Duration) error {
-	srv := grpc.NewServer(grpc.WaitForHandlers(true))
+	srv := grpc.NewServer(append(errkind.ServerOptions(), grpc.WaitForHandlers(true))...)
 	runnerpb.RegisterRunnerServer(srv, New(runner))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()

@@ -3,10 +3,9 @@ package runnerserver
 import (
 	"context"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
@@ -30,7 +29,7 @@ func (s *Server) CheckReadiness(ctx context.Context, req *runnerpb.CheckReadines
 		return nil, err
 	}
 	if err := s.runner.CheckReadiness(ctx, req); err != nil {
-		return nil, asStatus(err)
+		return nil, runnerFault(err)
 	}
 	return &emptypb.Empty{}, nil
 }
@@ -42,17 +41,20 @@ func (s *Server) Run(ctx context.Context, req *runnerpb.RunRequest) (*runnerpb.R
 	}
 	resp, err := s.runner.Run(ctx, req)
 	if err != nil {
-		return nil, asStatus(err)
+		return nil, runnerFault(err)
 	}
 	return resp, nil
 }
 
-// asStatus keeps status errors as they are. Runners promise status errors,
-// but a plain one slipping through would otherwise reach the worker as
-// Unknown, which it cannot act on; Internal says "runner fault".
-func asStatus(err error) error {
-	if _, ok := status.FromError(err); ok {
+// runnerFault keeps errors that have a kind as they are. Runners promise
+// one, but a plain error slipping through would otherwise reach the worker
+// as Unknown, which it cannot act on; Internal says "runner fault". The
+// kind is mapped to a code by errkind's interceptors, which Serve installs;
+// it also reaches the client of a Server registered without them, since
+// kind errors carry their gRPC status.
+func runnerFault(err error) error {
+	if errkind.Of(err) != errkind.Unknown {
 		return err
 	}
-	return status.Errorf(codes.Internal, "runner: %v", err)
+	return errkind.New(errkind.Internal, "runner: %w", err)
 }

@@ -3,6 +3,7 @@ package runnerserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/sandbox"
 	"github.com/sandbarn/sandbarn/sandbox/process"
 	"github.com/sandbarn/sandbarn/sandbox/runnerserver"
 )
@@ -34,7 +37,15 @@ func startServer(t testing.TB, grace time.Duration) (runnerpb.RunnerClient, stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	socket := filepath.Join(dir, "runner.sock")
+	client, stop := serve(t, runner, grace)
+	return client, build, stop
+}
+
+// serve serves runner on a UNIX socket and returns a client and a function
+// stopping the server that returns Serve's error.
+func serve(t testing.TB, runner sandbox.Runner, grace time.Duration) (runnerpb.RunnerClient, func() error) {
+	t.Helper()
+	socket := filepath.Join(t.TempDir(), "runner.sock")
 	lis, err := runnerserver.ListenUNIX(socket, 0o660)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +63,7 @@ func startServer(t testing.TB, grace time.Duration) (runnerpb.RunnerClient, stri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return runnerpb.NewRunnerClient(conn), build, stop
+	return runnerpb.NewRunnerClient(conn), stop
 }
 
 func TestRunOverUNIXSocket(t *testing.T) {
@@ -184,9 +195,26 @@ func TestPlainRunnerErrorsBecomeInternal(t *testing.T) {
 	}
 }
 
+// Serve maps a runner's error at the edge: the client sees its kind's code
+// and its whole message, context included.
+func TestServeMapsKindsForTheClient(t *testing.T) {
+	client, _ := serve(t, failingRunner{}, time.Second)
+	_, err := client.Run(context.Background(), &runnerpb.RunRequest{Arguments: []string{"x"}, InputRootDirectory: "root"})
+	if s := status.Convert(err); s.Code() != codes.Internal || s.Message() != "runner: broken" {
+		t.Errorf("Run: %v; want Internal \"runner: broken\"", err)
+	}
+	_, err = client.CheckReadiness(context.Background(), &runnerpb.CheckReadinessRequest{Path: "exhausted"})
+	if s := status.Convert(err); s.Code() != codes.ResourceExhausted || s.Message() != "checking: no slots" {
+		t.Errorf("CheckReadiness: %v; want ResourceExhausted \"checking: no slots\"", err)
+	}
+}
+
 type failingRunner struct{}
 
-func (failingRunner) CheckReadiness(context.Context, *runnerpb.CheckReadinessRequest) error {
+func (failingRunner) CheckReadiness(_ context.Context, req *runnerpb.CheckReadinessRequest) error {
+	if req.GetPath() == "exhausted" {
+		return fmt.Errorf("checking: %w", errkind.New(errkind.Exhausted, "no slots"))
+	}
 	return errors.New("broken")
 }
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Digest identifies a blob: the digest function, its hash (lower-case hex)
@@ -29,31 +29,31 @@ var SupportedFunctions = []remoteexecution.DigestFunction_Value{
 }
 
 // ResolveFunction maps UNKNOWN (REAPI clients before 2.3 send it) to SHA-256
-// and rejects functions Sandbarn does not support with InvalidArgument.
+// and rejects functions Sandbarn does not support as errkind.Invalid.
 func ResolveFunction(fn remoteexecution.DigestFunction_Value) (remoteexecution.DigestFunction_Value, error) {
 	switch fn {
 	case remoteexecution.DigestFunction_UNKNOWN, remoteexecution.DigestFunction_SHA256:
 		return remoteexecution.DigestFunction_SHA256, nil
 	}
-	return 0, status.Errorf(codes.InvalidArgument, "unsupported digest function %s", fn)
+	return 0, errkind.New(errkind.Invalid, "unsupported digest function %s", fn)
 }
 
-// New validates hash and size and returns a Digest. Errors have code
-// InvalidArgument.
+// New validates hash and size and returns a Digest. Errors are of kind
+// errkind.Invalid.
 func New(instance string, fn remoteexecution.DigestFunction_Value, hash string, size int64) (Digest, error) {
 	fn, err := ResolveFunction(fn)
 	if err != nil {
 		return Digest{}, err
 	}
 	if size < 0 {
-		return Digest{}, status.Errorf(codes.InvalidArgument, "digest %s has negative size %d", hash, size)
+		return Digest{}, errkind.New(errkind.Invalid, "digest %s has negative size %d", hash, size)
 	}
 	if len(hash) != sha256.Size*2 {
-		return Digest{}, status.Errorf(codes.InvalidArgument, "digest hash %q has length %d, want %d for %s", hash, len(hash), sha256.Size*2, fn)
+		return Digest{}, errkind.New(errkind.Invalid, "digest hash %q has length %d, want %d for %s", hash, len(hash), sha256.Size*2, fn)
 	}
 	for _, c := range hash {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return Digest{}, status.Errorf(codes.InvalidArgument, "digest hash %q is not lower-case hexadecimal", hash)
+			return Digest{}, errkind.New(errkind.Invalid, "digest hash %q is not lower-case hexadecimal", hash)
 		}
 	}
 	return Digest{Function: fn, Hash: hash, Size: size, Instance: instance}, nil
@@ -62,7 +62,7 @@ func New(instance string, fn remoteexecution.DigestFunction_Value, hash string, 
 // FromProto validates a REAPI Digest message.
 func FromProto(instance string, fn remoteexecution.DigestFunction_Value, d *remoteexecution.Digest) (Digest, error) {
 	if d == nil {
-		return Digest{}, status.Error(codes.InvalidArgument, "digest is missing")
+		return Digest{}, errkind.New(errkind.Invalid, "digest is missing")
 	}
 	return New(instance, fn, d.Hash, d.SizeBytes)
 }
@@ -106,13 +106,13 @@ func (d Digest) String() string {
 }
 
 // Verify checks a computed hash (lower-case hex) and size against the digest
-// and returns InvalidArgument on mismatch.
+// and returns an errkind.Invalid error on mismatch.
 func (d Digest) Verify(gotHash string, gotSize int64) error {
 	if gotSize != d.Size {
-		return status.Errorf(codes.InvalidArgument, "blob %s: received %d bytes, digest says %d", d, gotSize, d.Size)
+		return errkind.New(errkind.Invalid, "blob %s: received %d bytes, digest says %d", d, gotSize, d.Size)
 	}
 	if !strings.EqualFold(gotHash, d.Hash) {
-		return status.Errorf(codes.InvalidArgument, "blob %s: content hashes to %s", d, gotHash)
+		return errkind.New(errkind.Invalid, "blob %s: content hashes to %s", d, gotHash)
 	}
 	return nil
 }

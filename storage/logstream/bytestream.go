@@ -6,8 +6,8 @@ import (
 	"io"
 
 	"google.golang.org/genproto/googleapis/bytestream"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // readChunkBytes bounds one ReadResponse.
@@ -33,7 +33,7 @@ func (b *ByteStream) Read(req *bytestream.ReadRequest, srv bytestream.ByteStream
 		return err
 	}
 	if req.ReadOffset < 0 || req.ReadLimit < 0 {
-		return status.Errorf(codes.InvalidArgument, "negative read_offset %d or read_limit %d", req.ReadOffset, req.ReadLimit)
+		return errkind.New(errkind.Invalid, "negative read_offset %d or read_limit %d", req.ReadOffset, req.ReadLimit)
 	}
 	offset, left := req.ReadOffset, req.ReadLimit
 	for req.ReadLimit == 0 || left > 0 {
@@ -64,7 +64,7 @@ func (b *ByteStream) Write(srv bytestream.ByteStream_WriteServer) error {
 		if errors.Is(err, io.EOF) {
 			// The writer went away without finishing; the stream stays
 			// open for a retry from the committed size.
-			return status.Error(codes.InvalidArgument, "write stream ended without finish_write")
+			return errkind.New(errkind.Invalid, "write stream ended without finish_write")
 		}
 		if err != nil {
 			return err

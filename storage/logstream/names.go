@@ -3,8 +3,7 @@ package logstream
 import (
 	"strings"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // segment marks a log stream in a resource name: the read name is
@@ -59,7 +58,7 @@ func (n streamName) writeName() string {
 func parseReadName(name string) (streamName, error) {
 	n, ok := parseName(name)
 	if !ok || n.token != "" {
-		return streamName{}, status.Errorf(codes.InvalidArgument, "%q is not a log stream read name ([instance/]%s/ID)", name, segment)
+		return streamName{}, errkind.New(errkind.Invalid, "%q is not a log stream read name ([instance/]%s/ID)", name, segment)
 	}
 	return n, nil
 }
@@ -67,7 +66,7 @@ func parseReadName(name string) (streamName, error) {
 func parseWriteName(name string) (streamName, error) {
 	n, ok := parseName(name)
 	if !ok || n.token == "" {
-		return streamName{}, status.Errorf(codes.InvalidArgument, "%q is not a log stream write name", name)
+		return streamName{}, errkind.New(errkind.Invalid, "%q is not a log stream write name", name)
 	}
 	return n, nil
 }

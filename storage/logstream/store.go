@@ -8,8 +8,8 @@ import (
 	"time"
 
 	logstreampb "github.com/bazelbuild/remote-apis/build/bazel/remote/logstream/v1"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Options configure a Store. Zero values take the defaults.
@@ -131,7 +131,7 @@ func (s *Store) append(n streamName, offset int64, data []byte, finish bool) (in
 		return 0, err
 	}
 	if offset != st.end() {
-		return 0, status.Errorf(codes.InvalidArgument, "write_offset %d, but log stream %s has %d bytes", offset, n.readName(), st.end())
+		return 0, errkind.New(errkind.Invalid, "write_offset %d, but log stream %s has %d bytes", offset, n.readName(), st.end())
 	}
 	st.appendData(data, s.opts.MaxBufferBytes)
 	if finish {
@@ -143,10 +143,10 @@ func (s *Store) append(n streamName, offset int64, data []byte, finish bool) (in
 func (s *Store) writable(n streamName) (*stream, error) {
 	st, ok := s.streams[n.readName()]
 	if !ok || st.token != n.token {
-		return nil, status.Errorf(codes.NotFound, "log stream %s not found", n.writeName())
+		return nil, errkind.New(errkind.NotFound, "log stream %s not found", n.writeName())
 	}
 	if st.finished {
-		return nil, status.Errorf(codes.FailedPrecondition, "log stream %s is finished", n.readName())
+		return nil, errkind.New(errkind.Precondition, "log stream %s is finished", n.readName())
 	}
 	return st, nil
 }
@@ -157,7 +157,7 @@ func (s *Store) committed(n streamName) (int64, bool, error) {
 	defer s.mu.Unlock()
 	st, ok := s.streams[n.readName()]
 	if !ok || st.token != n.token {
-		return 0, false, status.Errorf(codes.NotFound, "log stream %s not found", n.writeName())
+		return 0, false, errkind.New(errkind.NotFound, "log stream %s not found", n.writeName())
 	}
 	return st.end(), st.finished, nil
 }
@@ -170,7 +170,7 @@ func (s *Store) next(ctx context.Context, readName string, offset int64, max int
 		st, ok := s.streams[readName]
 		if !ok {
 			s.mu.Unlock()
-			return nil, 0, false, status.Errorf(codes.NotFound, "log stream %s not found", readName)
+			return nil, 0, false, errkind.New(errkind.NotFound, "log stream %s not found", readName)
 		}
 		data, at = st.from(offset, max)
 		finished, changed := st.finished, st.changed
@@ -181,7 +181,9 @@ func (s *Store) next(ctx context.Context, readName string, offset int64, max int
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, 0, false, status.FromContextError(ctx.Err()).Err()
+			// The context's error has its own kind (Canceled or
+			// DeadlineExceeded), which the edge maps to its code.
+			return nil, 0, false, ctx.Err()
 		}
 	}
 }

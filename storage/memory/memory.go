@@ -6,9 +6,8 @@ import (
 	"io"
 	"sync"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // BlobAccess keeps blobs in memory without a size bound.
@@ -48,7 +47,7 @@ func (ba *BlobAccess) Get(ctx context.Context, d digest.Digest) (io.ReadCloser, 
 	data, ok := ba.blobs[ba.key(d)]
 	ba.mu.RUnlock()
 	if !ok {
-		return nil, status.Errorf(codes.NotFound, "blob %s not found", d)
+		return nil, errkind.New(errkind.NotFound, "blob %s not found", d)
 	}
 	return io.NopCloser(bytes.NewReader(data)), nil
 }

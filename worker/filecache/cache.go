@@ -96,7 +96,7 @@ func (c *Cache) Len() int {
 // Link makes dst a hardlink of the cached file with digest d, downloading
 // it from cas first when it is not cached. Where a hardlink is impossible
 // (another filesystem, too many links) dst becomes a read-only copy.
-// Errors from cas keep their gRPC status code.
+// Errors from cas keep their kind.
 func (c *Cache) Link(ctx context.Context, cas storage.BlobAccess, d digest.Digest, executable bool, dst string) error {
 	k := key(d, executable)
 	for {

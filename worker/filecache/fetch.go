@@ -7,10 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // MaxBatchedFileBytes is the largest file Fetch downloads; larger files are
@@ -65,7 +64,7 @@ func (c *Cache) Fetch(ctx context.Context, cas storage.BlobAccess, blobs []Blob,
 			// error, or Internal if the backend simply left it out.
 			cerr := err
 			if cerr == nil {
-				cerr = status.Error(codes.Internal, "batch read ended without this blob")
+				cerr = errkind.New(errkind.Internal, "batch read ended without this blob")
 			}
 			c.finish(cl, 0, cerr)
 		}

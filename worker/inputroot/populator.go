@@ -8,12 +8,12 @@ import (
 	"strings"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/worker/filecache"
-	"golang.org/x/sync/errgroup"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // maxDirectorySize bounds one Directory message, so a bogus digest cannot
@@ -49,7 +49,7 @@ type fileJob struct {
 
 // Populate fills the existing empty directory dst with the tree rooted at
 // root. Missing blobs give FAILED_PRECONDITION with violations, an invalid
-// tree InvalidArgument; other errors keep their codes.
+// tree errkind.Invalid; other errors keep their kinds.
 func (p *Populator) Populate(ctx context.Context, instance string, fn remoteexecution.DigestFunction_Value, root *remoteexecution.Digest, dst string) error {
 	rootDigest, err := digest.FromProto(instance, fn, root)
 	if err != nil {
@@ -88,13 +88,13 @@ func (p *Populator) createTree(r *symlinkResolver, rootDigest digest.Digest, dir
 	for _, f := range dir.Files {
 		d, err := digest.FromProto(rootDigest.Instance, rootDigest.Function, f.Digest)
 		if err != nil {
-			return status.Errorf(codes.InvalidArgument, "input file %q: %v", strings.Join(append(path, f.Name), "/"), err)
+			return errkind.New(errkind.Invalid, "input file %q: %w", strings.Join(append(path, f.Name), "/"), err)
 		}
 		*jobs = append(*jobs, fileJob{d: d, executable: f.IsExecutable, dst: filepath.Join(dst, f.Name)})
 	}
 	for _, s := range dir.Symlinks {
 		if !p.allowExternalSymlinks && !r.staysInside(path, s.Target) {
-			return status.Errorf(codes.InvalidArgument, "input symlink %q with target %q leaves the input root", strings.Join(append(path, s.Name), "/"), s.Target)
+			return errkind.New(errkind.Invalid, "input symlink %q with target %q leaves the input root", strings.Join(append(path, s.Name), "/"), s.Target)
 		}
 		if err := os.Symlink(s.Target, filepath.Join(dst, s.Name)); err != nil {
 			return fmt.Errorf("create input symlink: %w", err)
@@ -134,7 +134,7 @@ func (p *Populator) fetchSmallFiles(ctx context.Context, jobs []fileJob, missing
 		if !ok {
 			continue
 		}
-		if status.Code(ferr) != codes.NotFound {
+		if !errkind.Is(ferr, errkind.NotFound) {
 			return nil, fmt.Errorf("fetch input file %s: %w", b.Digest, ferr)
 		}
 		missing.add(b.Digest)
@@ -154,7 +154,7 @@ func (p *Populator) linkFiles(ctx context.Context, jobs []fileJob, failed map[fi
 		}
 		g.Go(func() error {
 			err := p.cache.Link(ctx, p.cas, j.d, j.executable, j.dst)
-			if status.Code(err) == codes.NotFound {
+			if errkind.Is(err, errkind.NotFound) {
 				missing.add(j.d)
 				return nil
 			}

@@ -2,8 +2,8 @@ package inputroot
 
 import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // MaxEntries bounds the files, directories and symlinks of one input root.
@@ -33,7 +33,7 @@ func checkSize(r *symlinkResolver) error {
 		return n
 	}
 	if n := count(r.root); n > MaxEntries {
-		return status.Errorf(codes.InvalidArgument, "input root expands to more than %d files, directories and symlinks", MaxEntries)
+		return errkind.New(errkind.Invalid, "input root expands to more than %d files, directories and symlinks", MaxEntries)
 	}
 	return nil
 }

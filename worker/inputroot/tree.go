@@ -4,11 +4,11 @@ import (
 	"context"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 )
 
 // fetchTree reads every Directory of the tree, one level at a time with the
@@ -33,7 +33,7 @@ func (p *Populator) fetchTree(ctx context.Context, root digest.Digest) (map[stri
 			for _, sub := range dir.Directories {
 				d, err := digest.FromProto(root.Instance, root.Function, sub.Digest)
 				if err != nil {
-					return nil, nil, status.Errorf(codes.InvalidArgument, "input directory %q in %s: %v", sub.Name, level[i], status.Convert(err).Message())
+					return nil, nil, errkind.New(errkind.Invalid, "input directory %q in %s: %w", sub.Name, level[i], err)
 				}
 				if !queued[d.Key()] {
 					queued[d.Key()] = true
@@ -52,13 +52,13 @@ func (p *Populator) fetchLevel(ctx context.Context, level []digest.Digest, missi
 	index := make(map[digest.Digest]int, len(level))
 	for i, d := range level {
 		if d.Size > maxDirectorySize {
-			return nil, status.Errorf(codes.InvalidArgument, "input directory %s is larger than the limit of %d bytes", d, maxDirectorySize)
+			return nil, errkind.New(errkind.Invalid, "input directory %s is larger than the limit of %d bytes", d, maxDirectorySize)
 		}
 		index[d] = i
 	}
 	fetched := make([]*remoteexecution.Directory, len(level))
 	err := storage.GetBatch(ctx, p.cas, level, p.concurrency, func(d digest.Digest, data []byte, err error) error {
-		if status.Code(err) == codes.NotFound {
+		if errkind.Is(err, errkind.NotFound) {
 			missing.add(d)
 			return nil
 		}
@@ -67,14 +67,14 @@ func (p *Populator) fetchLevel(ctx context.Context, level []digest.Digest, missi
 		}
 		dir := &remoteexecution.Directory{}
 		if err := proto.Unmarshal(data, dir); err != nil {
-			return status.Errorf(codes.InvalidArgument, "input directory %s is not a valid Directory: %v", d, err)
+			return errkind.New(errkind.Invalid, "input directory %s is not a valid Directory: %w", d, err)
 		}
 		if err := validateDirectory(dir); err != nil {
-			return status.Errorf(codes.InvalidArgument, "input directory %s: %v", d, status.Convert(err).Message())
+			return errkind.New(errkind.Invalid, "input directory %s: %w", d, err)
 		}
 		i, ok := index[d]
 		if !ok {
-			return status.Errorf(codes.Internal, "batch read returned directory %s, which was not asked for", d)
+			return errkind.New(errkind.Internal, "batch read returned directory %s, which was not asked for", d)
 		}
 		// Each index is written by one call only, so no lock is needed.
 		fetched[i] = dir

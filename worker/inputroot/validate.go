@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // validateDirectory checks the rules REAPI sets for one Directory: each
@@ -17,13 +17,13 @@ func validateDirectory(dir *remoteexecution.Directory) error {
 	check := func(kind string, names []string) error {
 		for i, name := range names {
 			if err := validateName(name); err != nil {
-				return status.Errorf(codes.InvalidArgument, "%s %q: %v", kind, name, err)
+				return errkind.New(errkind.Invalid, "%s %q: %w", kind, name, err)
 			}
 			if i > 0 && names[i-1] >= name {
-				return status.Errorf(codes.InvalidArgument, "%s %q is not sorted after %q or is a duplicate", kind, name, names[i-1])
+				return errkind.New(errkind.Invalid, "%s %q is not sorted after %q or is a duplicate", kind, name, names[i-1])
 			}
 			if seen[name] {
-				return status.Errorf(codes.InvalidArgument, "%s %q has the name of another entry", kind, name)
+				return errkind.New(errkind.Invalid, "%s %q has the name of another entry", kind, name)
 			}
 			seen[name] = true
 		}
@@ -41,7 +41,7 @@ func validateDirectory(dir *remoteexecution.Directory) error {
 	for i, s := range dir.Symlinks {
 		links[i] = s.Name
 		if s.Target == "" {
-			return status.Errorf(codes.InvalidArgument, "symlink %q has an empty target", s.Name)
+			return errkind.New(errkind.Invalid, "symlink %q has an empty target", s.Name)
 		}
 	}
 	if err := check("file", files); err != nil {

@@ -10,10 +10,11 @@ import (
 	"sync"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // BlobSet gathers the blobs an ActionResult refers to, by digest, holding
@@ -91,7 +92,7 @@ func (b *BlobSet) add(s blobSource) {
 }
 
 // Upload stores the blobs the CAS does not have yet, up to concurrency at
-// once, and returns how many it sent. Errors keep their gRPC codes.
+// once, and returns how many it sent. Errors keep their kinds.
 func (b *BlobSet) Upload(ctx context.Context, cas storage.BlobAccess, concurrency int) (int, error) {
 	b.mu.Lock()
 	all := make([]digest.Digest, 0, len(b.blobs))

@@ -8,14 +8,14 @@ import (
 	"strings"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Collect fills the output fields of result from the files the action left
 // below inputRoot, and adds the blobs they name to blobs. Outputs that the
 // action did not create are left out, as REAPI allows. Paths that leave the
-// input root and outputs of the wrong kind give InvalidArgument.
+// input root and outputs of the wrong kind are errkind.Invalid.
 func Collect(blobs *BlobSet, inputRoot string, cmd *remoteexecution.Command, result *remoteexecution.ActionResult) error {
 	workDir := filepath.Join(inputRoot, cmd.WorkingDirectory)
 	if len(cmd.OutputPaths) > 0 {
@@ -51,7 +51,7 @@ const (
 func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKind, format remoteexecution.Command_OutputDirectoryFormat, result *remoteexecution.ActionResult) error {
 	full := filepath.Join(workDir, path)
 	if rel, err := filepath.Rel(inputRoot, full); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return status.Errorf(codes.InvalidArgument, "output path %q leaves the input root", path)
+		return errkind.New(errkind.Invalid, "output path %q leaves the input root", path)
 	}
 	if err := checkParents(inputRoot, full, path); err != nil {
 		return err
@@ -68,7 +68,7 @@ func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKin
 		return collectSymlink(full, path, kind, result)
 	case info.Mode().IsRegular():
 		if kind == kindDirectory {
-			return status.Errorf(codes.InvalidArgument, "output directory %q is a regular file", path)
+			return errkind.New(errkind.Invalid, "output directory %q is a regular file", path)
 		}
 		d, err := blobs.AddFile(full)
 		if err != nil {
@@ -79,7 +79,7 @@ func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKin
 		})
 	case info.IsDir():
 		if kind == kindFile {
-			return status.Errorf(codes.InvalidArgument, "output file %q is a directory", path)
+			return errkind.New(errkind.Invalid, "output file %q is a directory", path)
 		}
 		digests, err := addTree(blobs, full, format != remoteexecution.Command_TREE_ONLY)
 		if err != nil {
@@ -91,7 +91,7 @@ func collectPath(blobs *BlobSet, inputRoot, workDir, path string, kind outputKin
 		}
 		result.OutputDirectories = append(result.OutputDirectories, out)
 	default:
-		return status.Errorf(codes.InvalidArgument, "output %q is neither a file, a directory nor a symlink", path)
+		return errkind.New(errkind.Invalid, "output %q is neither a file, a directory nor a symlink", path)
 	}
 	return nil
 }

@@ -6,8 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // checkParents requires every directory from root down to the parent of
@@ -34,7 +33,7 @@ func checkParents(root, full, path string) error {
 			return fmt.Errorf("output %q: %w", path, err)
 		}
 		if !info.IsDir() {
-			return status.Errorf(codes.InvalidArgument, "output path %q passes through %q, which is not a directory", path, name)
+			return errkind.New(errkind.Invalid, "output path %q passes through %q, which is not a directory", path, name)
 		}
 	}
 	return nil
