@@ -7,8 +7,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/protoadapt"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 )
 
 // Kind is what went wrong, as far as a caller can act on it.
@@ -57,6 +57,13 @@ func FromCode(c codes.Code) Kind {
 	return Unknown
 }
 
+// Kinded is an error type that knows its own kind, such as a package's
+// richer error struct; Of and Status read it like a kind error.
+type Kinded interface {
+	error
+	ErrKind() Kind
+}
+
 // kindError is an error with a kind and, optionally, details for the
 // status (such as REAPI's PreconditionFailure).
 type kindError struct {
@@ -66,6 +73,7 @@ type kindError struct {
 }
 
 func (e *kindError) Error() string { return e.err.Error() }
+func (e *kindError) ErrKind() Kind { return e.kind }
 func (e *kindError) Unwrap() error { return e.err }
 
 // GRPCStatus lets gRPC and status.Code read the kind wherever the error
@@ -90,9 +98,9 @@ func Of(err error) Kind {
 	if err == nil {
 		return Unknown
 	}
-	var ke *kindError
-	if errors.As(err, &ke) {
-		return ke.kind
+	var k Kinded
+	if errors.As(err, &k) {
+		return k.ErrKind()
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -114,15 +122,16 @@ func Status(err error) *status.Status {
 	if err == nil {
 		return nil
 	}
-	var ke *kindError
-	if !errors.As(err, &ke) {
+	var k Kinded
+	if !errors.As(err, &k) {
 		if s, ok := status.FromError(err); ok {
 			return s
 		}
 		return status.New(Of(err).Code(), err.Error())
 	}
-	s := status.New(ke.kind.Code(), err.Error())
-	if len(ke.details) == 0 {
+	s := status.New(k.ErrKind().Code(), err.Error())
+	var ke *kindError
+	if !errors.As(err, &ke) || len(ke.details) == 0 {
 		return s
 	}
 	v1 := make([]protoadapt.MessageV1, len(ke.details))

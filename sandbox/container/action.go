@@ -6,9 +6,8 @@ import (
 	"strings"
 
 	"github.com/opencontainers/runc/libcontainer/configs"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
 )
@@ -43,7 +42,7 @@ func (r *Runner) resolveRootfs(ctx context.Context, mode Mode, s settings, input
 		return r.cfg.Rootfs(ctx, s.image)
 	}
 	if s.image != "" {
-		return Rootfs{}, status.Errorf(codes.InvalidArgument, "platform property %s=%q: this instance runs actions with their input root as the root filesystem, so it takes no image", imageProperty, s.image)
+		return Rootfs{}, errkind.New(errkind.Invalid, "platform property %s=%q: this instance runs actions with their input root as the root filesystem, so it takes no image", imageProperty, s.image)
 	}
 	return Rootfs{Path: inputRoot}, nil
 }
@@ -60,7 +59,7 @@ func (r *Runner) checkUser(s settings) error {
 			continue
 		}
 		if mapID(p.m, *p.id) < 0 || (r.identity.singleUID && *p.id != 0) {
-			return status.Errorf(codes.InvalidArgument, "platform property %s=%d is outside the ids this runner maps into the sandbox (%s)", p.name, *p.id, describeMap(p.m))
+			return errkind.New(errkind.Invalid, "platform property %s=%d is outside the ids this runner maps into the sandbox (%s)", p.name, *p.id, describeMap(p.m))
 		}
 	}
 	return nil

@@ -8,9 +8,8 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 )
 
@@ -21,7 +20,7 @@ import (
 func (r *Runner) runContainer(ctx context.Context, a action, cmd command) (*runnerpb.RunResponse, error) {
 	c, err := libcontainer.Create(r.stateDir, a.id, r.containerConfig(a))
 	if err != nil {
-		return nil, &StartError{Image: a.settings.image, Phase: phaseCreate, Code: codes.Internal, Err: err}
+		return nil, &StartError{Image: a.settings.image, Phase: phaseCreate, Kind: errkind.Internal, Err: err}
 	}
 	defer c.Destroy()
 	p := &libcontainer.Process{
@@ -49,10 +48,10 @@ func (r *Runner) runContainer(ctx context.Context, a action, cmd command) (*runn
 		TimedOut: timedOut,
 	}
 	if err := c.Destroy(); err != nil {
-		return nil, status.Errorf(codes.Internal, "destroying sandbox: %v", err)
+		return nil, errkind.New(errkind.Internal, "destroying sandbox: %v", err)
 	}
 	if ctx.Err() != nil && !timedOut {
-		return nil, status.FromContextError(ctx.Err()).Err()
+		return nil, ctx.Err()
 	}
 	usageAny(resp)
 	return resp, nil

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 func TestValidateRefusesMappingOverFileCacheOwner(t *testing.T) {
@@ -59,7 +59,7 @@ func TestParseProperties(t *testing.T) {
 		platform("memory-limit", "1G", "memory-limit", "2G"),
 		platform("pids-limit", "-3"),
 	} {
-		if _, err := parseProperties(p, &cfg); status.Code(err) != codes.InvalidArgument {
+		if _, err := parseProperties(p, &cfg); errkind.Of(err) != errkind.Invalid {
 			t.Errorf("%v gave %v, want InvalidArgument", p, err)
 		}
 	}
@@ -109,7 +109,7 @@ func TestParsePropertiesBuildStream(t *testing.T) {
 		t.Errorf("network=on with permission: %+v, %v", s, err)
 	}
 	on.Properties = append(on.Properties, &remoteexecution.Platform_Property{Name: "dockerNetwork", Value: "off"})
-	if _, err := parseProperties(on, &cfg); status.Code(err) != codes.InvalidArgument {
+	if _, err := parseProperties(on, &cfg); errkind.Of(err) != errkind.Invalid {
 		t.Errorf("network=on with dockerNetwork=off gave %v, want InvalidArgument", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	testimages "github.com/sandbarn/sandbarn/test/images"
 	"github.com/sandbarn/sandbarn/test/testenv"

@@ -9,10 +9,9 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	testimages "github.com/sandbarn/sandbarn/test/images"
 )
@@ -147,7 +146,7 @@ func TestInputRootRequests(t *testing.T) {
 	root := filepath.Join(build, "root")
 	writeSysroot(t, root)
 	_, err := runInstance(r, "chroot", "", "true", map[string]string{"container-image": "docker://example.org/x:1"})
-	if status.Code(err) != codes.InvalidArgument {
+	if errkind.Of(err) != errkind.Invalid {
 		t.Errorf("container-image in input-root mode gave %v, want InvalidArgument", err)
 	}
 	// The empty instance name stays in image mode: the host's tools at
@@ -159,7 +158,7 @@ func TestInputRootRequests(t *testing.T) {
 	if err := os.Symlink("/etc", filepath.Join(root, "proc")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runInstance(r, "chroot", "", "true", nil); status.Code(err) != codes.InvalidArgument {
+	if _, err := runInstance(r, "chroot", "", "true", nil); errkind.Of(err) != errkind.Invalid {
 		t.Errorf("/proc as a symlink gave %v, want InvalidArgument", err)
 	}
 }
@@ -182,7 +181,7 @@ func TestUnixUIDAndGID(t *testing.T) {
 		{"network": "on"},
 		{"network": "maybe"},
 	} {
-		if _, err := tryScript(r, "true", props, time.Minute); status.Code(err) != codes.InvalidArgument {
+		if _, err := tryScript(r, "true", props, time.Minute); errkind.Of(err) != errkind.Invalid {
 			t.Errorf("%v gave %v, want InvalidArgument", props, err)
 		}
 	}

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 func TestRunsCommandAsUnprivilegedUser(t *testing.T) {
@@ -43,7 +42,7 @@ func TestOnlyLoopbackNetwork(t *testing.T) {
 func TestStandardNetworkRefusedUnlessEnabled(t *testing.T) {
 	r, _ := newTestRunner(t, nil)
 	_, err := tryScript(r, "true", map[string]string{"dockerNetwork": "standard"}, time.Minute)
-	if status.Code(err) != codes.InvalidArgument {
+	if errkind.Of(err) != errkind.Invalid {
 		t.Errorf("dockerNetwork=standard gave %v, want InvalidArgument", err)
 	}
 }
@@ -51,7 +50,7 @@ func TestStandardNetworkRefusedUnlessEnabled(t *testing.T) {
 func TestPrivilegedRefused(t *testing.T) {
 	r, _ := newTestRunner(t, nil)
 	_, err := tryScript(r, "true", map[string]string{"dockerPrivileged": "true"}, time.Minute)
-	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "dockerPrivileged") {
+	if errkind.Of(err) != errkind.Invalid || !strings.Contains(err.Error(), "dockerPrivileged") {
 		t.Errorf("dockerPrivileged gave %v, want InvalidArgument naming it", err)
 	}
 }

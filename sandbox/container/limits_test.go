@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // sandboxProcesses lists host processes running as any uid of the
@@ -129,7 +128,7 @@ func TestLimitAboveMaximumRejected(t *testing.T) {
 		{"dockerRunAsRoot": "yes"},
 	} {
 		_, err := tryScript(r, "true", props, time.Minute)
-		if status.Code(err) != codes.InvalidArgument {
+		if errkind.Of(err) != errkind.Invalid {
 			t.Errorf("%v gave %v, want InvalidArgument", props, err)
 		}
 	}

@@ -6,8 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // inputRootMountPoints are the directories ModeInputRoot mounts file
@@ -32,14 +31,14 @@ func makeMountPoints(root string) (mountPoints, error) {
 			continue
 		case err == nil:
 			mp.remove()
-			return mountPoints{}, status.Errorf(codes.InvalidArgument, "input root: /%s must be a directory (or absent) to run with the input root as /, found %s", name, info.Mode().Type())
+			return mountPoints{}, errkind.New(errkind.Invalid, "input root: /%s must be a directory (or absent) to run with the input root as /, found %s", name, info.Mode().Type())
 		case !os.IsNotExist(err):
 			mp.remove()
-			return mountPoints{}, status.Errorf(codes.Internal, "input root mount point: %v", err)
+			return mountPoints{}, errkind.New(errkind.Internal, "input root mount point: %v", err)
 		}
 		if err := os.Mkdir(p, 0o755); err != nil {
 			mp.remove()
-			return mountPoints{}, status.Errorf(codes.Internal, "input root mount point: %v", err)
+			return mountPoints{}, errkind.New(errkind.Internal, "input root mount point: %v", err)
 		}
 		mp.created = append(mp.created, p)
 	}

@@ -3,9 +3,7 @@ package container
 import (
 	"os"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
 )
@@ -24,7 +22,7 @@ func openOutputs(buildDir string, req *runnerpb.RunRequest) (*os.File, *os.File,
 		}
 		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 		if err != nil {
-			return nil, status.Errorf(codes.FailedPrecondition, "output file: %v", err)
+			return nil, errkind.New(errkind.Precondition, "output file: %v", err)
 		}
 		return f, nil
 	}

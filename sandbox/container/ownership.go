@@ -6,8 +6,7 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // owner is a host uid and gid.
@@ -20,7 +19,7 @@ func (id identity) handOverInputRoot(root string, user sandboxUser) (func(), err
 	uid, gid := id.hostUID(user.uid, user.gid)
 	previous, err := handOver(root, owner{uid, gid})
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "input root ownership: %v", err)
+		return nil, errkind.New(errkind.Internal, "input root ownership: %v", err)
 	}
 	first, count := int(id.uidMap[0].HostID), int(id.uidMap[0].Size)
 	return func() { handBack(root, previous, first, count) }, nil

@@ -7,7 +7,8 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // prepareTimeout bounds how long a prepared container's init may take
@@ -22,7 +23,7 @@ const prepareTimeout = 30 * time.Second
 // no_new_privs keeps them from coming back. Errors are *StartError.
 func (r *Runner) prepare(a action) (*prepared, error) {
 	fail := func(phase string, err error) error {
-		return &StartError{Image: a.settings.image, Phase: phase, Code: codes.Internal, Err: err}
+		return &StartError{Image: a.settings.image, Phase: phase, Kind: errkind.Internal, Err: err}
 	}
 	id, err := statID(a.inputRoot)
 	if err != nil {
@@ -66,7 +67,7 @@ func (r *Runner) prepare(a action) (*prepared, error) {
 		if se.Phase == phaseExec {
 			se.Phase = phaseInit
 		}
-		se.Code = codes.Internal
+		se.Kind = errkind.Internal
 		return nil, se
 	}
 	pc := &prepared{container: c, init: p, sock: ours, limits: a.settings.limits, inputRoot: id, limitsEnforced: r.cgroups.limitsEnforced}

@@ -11,10 +11,9 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
@@ -63,7 +62,7 @@ func (pc *prepared) run(ctx context.Context, a action, cmd command) (*runnerpb.R
 	if err := sendInitMessage(pc.sock, ireq, cmd.stdout, cmd.stderr); err != nil {
 		// The init is gone; nothing of the action ran.
 		return nil, fmt.Errorf("%w: %w", errPreparedUnusable,
-			&StartError{Image: a.settings.image, Phase: phaseInit, Code: codes.Internal, Err: fmt.Errorf("handing the command to the init: %w", err)})
+			&StartError{Image: a.settings.image, Phase: phaseInit, Kind: errkind.Internal, Err: fmt.Errorf("handing the command to the init: %w", err)})
 	}
 	reply, replied, timedOut := pc.awaitInit(ctx, cmd.timeout)
 	wall := time.Since(start)
@@ -76,18 +75,18 @@ func (pc *prepared) run(ctx context.Context, a action, cmd command) (*runnerpb.R
 		if !reply.Started && !timedOut && ctx.Err() == nil {
 			// The init died before the command ran.
 			return nil, fmt.Errorf("%w: %w", errPreparedUnusable,
-				&StartError{Image: a.settings.image, Phase: phaseInit, Code: codes.Internal, Err: errors.New("the init ended before starting the command")})
+				&StartError{Image: a.settings.image, Phase: phaseInit, Kind: errkind.Internal, Err: errors.New("the init ended before starting the command")})
 		}
 	}
 	if ctx.Err() != nil && !timedOut {
-		return nil, status.FromContextError(ctx.Err()).Err()
+		return nil, ctx.Err()
 	}
 	if replied && reply.Err != "" {
-		code := codes.Internal
+		kind := errkind.Internal
 		if reply.NotFound {
-			code = codes.InvalidArgument
+			kind = errkind.Invalid
 		}
-		return nil, &StartError{Image: a.settings.image, Phase: phaseExec, Code: code, Err: errors.New(reply.Err)}
+		return nil, &StartError{Image: a.settings.image, Phase: phaseExec, Kind: kind, Err: errors.New(reply.Err)}
 	}
 	resp := &runnerpb.RunResponse{ExitCode: 128 + int64(unix.SIGKILL), TimedOut: timedOut}
 	if replied {

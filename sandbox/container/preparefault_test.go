@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	testimages "github.com/sandbarn/sandbarn/test/images"
 	"github.com/sandbarn/sandbarn/test/testenv"
 )
@@ -101,7 +100,7 @@ func TestBrokenImageErrorNamesImageAndPhase(t *testing.T) {
 	r, logs := runnerWithLog(t, ref, busyboxTree(t, false))
 	for i := 0; i < maxPrepareFailures+2; i++ {
 		_, err := tryScript(r, "true", map[string]string{imageProperty: ref}, time.Minute)
-		if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), ref) || !strings.Contains(err.Error(), ": mount: ") {
+		if errkind.Of(err) != errkind.Internal || !strings.Contains(err.Error(), ref) || !strings.Contains(err.Error(), ": mount: ") {
 			t.Fatalf("action %d: %v; want Internal naming the image and the mount phase", i, err)
 		}
 	}

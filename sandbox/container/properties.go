@@ -2,9 +2,8 @@ package container
 
 import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/platform"
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
@@ -33,14 +32,14 @@ type settings struct {
 func parseProperties(p *remoteexecution.Platform, cfg *Config) (settings, error) {
 	s, err := platform.ParseSandbox(p)
 	if err != nil {
-		return settings{}, status.Error(codes.InvalidArgument, err.Error())
+		return settings{}, errkind.New(errkind.Invalid, "%w", err)
 	}
 	l, err := cfg.Limits.Resolve(s.Limits)
 	if err != nil {
-		return settings{}, status.Error(codes.InvalidArgument, err.Error())
+		return settings{}, errkind.New(errkind.Invalid, "%w", err)
 	}
 	if s.HostNetwork && !cfg.AllowStandardNetwork {
-		return settings{}, status.Errorf(codes.InvalidArgument, "platform property asks for the host network (%s=standard or %s=on): this runner only offers loopback networking", platform.DockerNetwork, platform.Network)
+		return settings{}, errkind.New(errkind.Invalid, "platform property asks for the host network (%s=standard or %s=on): this runner only offers loopback networking", platform.DockerNetwork, platform.Network)
 	}
 	return settings{image: s.Image, limits: l, hostNetwork: s.HostNetwork, runAsRoot: s.RunAsRoot, uid: s.UID, gid: s.GID}, nil
 }

@@ -7,9 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/rootfs/skeleton"
 )
 
@@ -48,7 +46,7 @@ func HostRootfs(dir string) RootfsResolver {
 	var setupErr error
 	return func(ctx context.Context, image string) (Rootfs, error) {
 		if image != "" {
-			return Rootfs{}, status.Errorf(codes.InvalidArgument, "container-image %q: this runner has no images configured", image)
+			return Rootfs{}, errkind.New(errkind.Invalid, "container-image %q: this runner has no images configured", image)
 		}
 		once.Do(func() { rootfs, setupErr = buildHostSkeleton(dir) })
 		return rootfs, setupErr

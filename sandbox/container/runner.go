@@ -8,9 +8,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
+	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/sandbox"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
@@ -121,7 +119,7 @@ func (r *Runner) CheckReadiness(ctx context.Context, req *runnerpb.CheckReadines
 		return err
 	}
 	if _, err := os.Stat(p); err != nil {
-		return status.Errorf(codes.Unavailable, "readiness path: %v", err)
+		return errkind.New(errkind.Unavailable, "readiness path: %v", err)
 	}
 	return nil
 }

@@ -13,9 +13,6 @@ import (
 	"github.com/sandbarn/sandbarn/sandbox/container/limits"
 )
 
-// cpuPeriod is the CFS period the cpu-limit quota is expressed in.
-const cpuPeriod = 100_000
-
 // action is everything that differs between two containers.
 type action struct {
 	id        string
@@ -159,18 +156,12 @@ func (r *Runner) cgroupConfig(a action) *cgroups.Cgroup {
 	return &cgroups.Cgroup{Path: path.Join(r.cgroups.parent, a.id), Resources: res}
 }
 
-// applyLimits turns limits into cgroup settings; MemorySwap equal to
-// Memory turns swap off on v1, and libcontainer writes memory.swap.max=0
-// from it on v2.
+// applyLimits sets the positive limits in the description the cgroup is
+// created from.
 func applyLimits(res *cgroups.Resources, l limits.Limits) {
-	if l.MemoryBytes > 0 {
-		res.Memory, res.MemorySwap = l.MemoryBytes, l.MemoryBytes
-	}
-	if l.CPUMillicores > 0 {
-		res.CpuPeriod, res.CpuQuota = cpuPeriod, l.CPUMillicores*cpuPeriod/1000
-	}
-	if l.Pids > 0 {
-		pids := l.Pids
-		res.PidsLimit = &pids
+	for _, d := range limits.Table {
+		if v := *d.Value(&l); v > 0 {
+			d.Resources(res, v)
+		}
 	}
 }

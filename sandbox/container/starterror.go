@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Phases of starting an action's sandbox, named in errors and logs so an
@@ -22,14 +22,13 @@ const (
 )
 
 // StartError is a failure to start an action's sandbox or command. It
-// names the image and the phase, and carries the gRPC code the client
-// sees: InvalidArgument when the request's command cannot run, Internal
-// when the runner is at fault.
+// names the image and the phase, and carries its kind: Invalid when the
+// request's command cannot run, Internal when the runner is at fault.
 type StartError struct {
 	// Image is the container-image value, "" for the default rootfs.
 	Image string
 	Phase string
-	Code  codes.Code
+	Kind  errkind.Kind
 	Err   error
 }
 
@@ -39,8 +38,8 @@ func (e *StartError) Error() string {
 
 func (e *StartError) Unwrap() error { return e.Err }
 
-// GRPCStatus makes the error a status error for the runner's service.
-func (e *StartError) GRPCStatus() *status.Status { return status.New(e.Code, e.Error()) }
+// ErrKind gives the error's kind to errkind.
+func (e *StartError) ErrKind() errkind.Kind { return e.Kind }
 
 func describeImage(image string) string {
 	if image == "" {
@@ -62,7 +61,7 @@ func imageLabel(image string) string {
 // request's fault; mount failures and the rest are the runner's.
 func containerStartError(image string, err error) *StartError {
 	if commandNotRunnable(err) {
-		return &StartError{Image: image, Phase: phaseExec, Code: codes.InvalidArgument, Err: err}
+		return &StartError{Image: image, Phase: phaseExec, Kind: errkind.Invalid, Err: err}
 	}
 	// libcontainer's init reports its failures across a pipe as text, so
 	// the text is all there is to tell a mount from the rest.
@@ -70,7 +69,7 @@ func containerStartError(image string, err error) *StartError {
 	if strings.Contains(err.Error(), "mount") || strings.Contains(err.Error(), "rootfs") {
 		phase = phaseMount
 	}
-	return &StartError{Image: image, Phase: phase, Code: codes.Internal, Err: err}
+	return &StartError{Image: image, Phase: phase, Kind: errkind.Internal, Err: err}
 }
 
 func commandNotRunnable(err error) bool {

@@ -3,6 +3,8 @@ package limits
 import (
 	"strconv"
 
+	"github.com/opencontainers/cgroups"
+
 	"github.com/sandbarn/sandbarn/platform"
 )
 
@@ -27,8 +29,11 @@ type Limit struct {
 	Format        func(int64) string
 	// Value points at the limit's field.
 	Value func(*Limits) *int64
-	// V1 and V2 are the writes, in order, that change a cgroup's limit
-	// from one value to another (0: unlimited).
+	// Resources sets a positive value in the description libcontainer
+	// creates a container's cgroup from (either version).
+	Resources func(res *cgroups.Resources, v int64)
+	// V1 and V2 are the writes, in order, that change an existing
+	// cgroup's limit from one value to another (0: unlimited).
 	V1, V2 func(from, to int64) []File
 }
 
@@ -38,6 +43,9 @@ var Table = []Limit{
 		Property: platform.CPULimit, Key: "cpu",
 		Parse: platform.ParseMillicores, Format: formatMillicores,
 		Value: func(l *Limits) *int64 { return &l.CPUMillicores },
+		Resources: func(res *cgroups.Resources, v int64) {
+			res.CpuPeriod, res.CpuQuota = CPUPeriod, quota(v)
+		},
 		V1: func(_, to int64) []File {
 			return []File{{Controller: "cpu", Name: "cpu.cfs_quota_us", Value: orUnlimited(quota(to), "-1")}}
 		},
@@ -49,7 +57,10 @@ var Table = []Limit{
 		Property: platform.MemoryLimit, Key: "memory",
 		Parse: platform.ParseBytes, Format: platform.FormatBytes,
 		Value: func(l *Limits) *int64 { return &l.MemoryBytes },
-		V1:    memoryV1,
+		// Memory+swap equal to memory turns swap off on v1; libcontainer
+		// writes memory.swap.max=0 from it on v2.
+		Resources: func(res *cgroups.Resources, v int64) { res.Memory, res.MemorySwap = v, v },
+		V1:        memoryV1,
 		V2: func(_, to int64) []File {
 			return []File{
 				{Controller: "memory", Name: "memory.max", Value: orUnlimited(to, "max")},
@@ -60,9 +71,10 @@ var Table = []Limit{
 	{
 		Property: platform.PidsLimit, Key: "pids",
 		Parse: platform.ParseCount, Format: formatCount,
-		Value: func(l *Limits) *int64 { return &l.Pids },
-		V1:    pidsFiles,
-		V2:    pidsFiles,
+		Value:     func(l *Limits) *int64 { return &l.Pids },
+		Resources: func(res *cgroups.Resources, v int64) { res.PidsLimit = &v },
+		V1:        pidsFiles,
+		V2:        pidsFiles,
 	},
 }
 
