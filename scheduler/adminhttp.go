@@ -22,19 +22,20 @@ import (
 //
 // Mount it on the admin listener only: it can kill operations.
 func (s *Scheduler) Handler() http.Handler {
+	a := s.Admin()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/queues", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Queues())
+		writeJSON(w, http.StatusOK, a.Queues())
 	})
 	mux.HandleFunc("GET /api/operations", func(w http.ResponseWriter, r *http.Request) {
-		ops := s.Operations(r.URL.Query().Get("invocation"), r.URL.Query().Get("stage"))
+		ops := a.Operations(r.URL.Query().Get("invocation"), r.URL.Query().Get("stage"))
 		if ops == nil {
 			ops = []OperationInfo{}
 		}
 		writeJSON(w, http.StatusOK, ops)
 	})
 	mux.HandleFunc("GET /api/operations/{name}", func(w http.ResponseWriter, r *http.Request) {
-		op, ok := s.Operation(r.PathValue("name"))
+		op, ok := a.Operation(r.PathValue("name"))
 		if !ok {
 			writeError(w, http.StatusNotFound, "operation %q not found", r.PathValue("name"))
 			return
@@ -42,34 +43,34 @@ func (s *Scheduler) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, op)
 	})
 	mux.HandleFunc("POST /api/operations/{name}/kill", func(w http.ResponseWriter, r *http.Request) {
-		if !s.Kill(r.PathValue("name")) {
+		if !a.Kill(r.PathValue("name")) {
 			writeError(w, http.StatusNotFound, "operation %q not found or already finished", r.PathValue("name"))
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"killed": true})
 	})
 	mux.HandleFunc("GET /api/workers", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Workers())
+		writeJSON(w, http.StatusOK, a.Workers())
 	})
 	mux.HandleFunc("GET /api/drains", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Drains())
+		writeJSON(w, http.StatusOK, a.Drains())
 	})
 	mux.HandleFunc("POST /api/drains", func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := readDrain(w, r); ok {
-			s.AddDrain(p)
-			writeJSON(w, http.StatusOK, s.Drains())
+			a.AddDrain(p)
+			writeJSON(w, http.StatusOK, a.Drains())
 		}
 	})
 	mux.HandleFunc("DELETE /api/drains", func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := readDrain(w, r); ok {
-			if !s.RemoveDrain(p) {
+			if !a.RemoveDrain(p) {
 				writeError(w, http.StatusNotFound, "no such drain")
 				return
 			}
-			writeJSON(w, http.StatusOK, s.Drains())
+			writeJSON(w, http.StatusOK, a.Drains())
 		}
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metricRegistry, promhttp.HandlerOpts{}))
 	return mux
 }
 

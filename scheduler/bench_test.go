@@ -17,7 +17,7 @@ import (
 func BenchmarkQueueCore(b *testing.B) {
 	cfg := testConfig()
 	e := newEnv(b, cfg)
-	e.s.clk = SystemClock{}
+	e.s = e.newScheduler(cfg, SystemClock{})
 	ds := make([]digest.Digest, b.N)
 	for i := range ds {
 		ds[i] = e.upload(actionOpts{actionPlatform: linux, args: []string{fmt.Sprint(i)}})
@@ -31,7 +31,7 @@ func BenchmarkQueueCore(b *testing.B) {
 			defer wg.Done()
 			req := &remoteworker.SynchronizeRequest{WorkerId: map[string]string{"slot": fmt.Sprint(w)}, Platform: platformProto(linux), CurrentState: idleState()}
 			for ctx.Err() == nil {
-				resp, err := e.s.synchronize(ctx, req)
+				resp, err := e.synchronize(ctx, req)
 				if err != nil {
 					return
 				}
@@ -45,7 +45,7 @@ func BenchmarkQueueCore(b *testing.B) {
 	}
 	// The scheduler refuses actions no registered worker can run, so wait
 	// for all ten to have synchronized once.
-	for len(e.s.Workers()) < 10 {
+	for len(e.s.Admin().Workers()) < 10 {
 		time.Sleep(time.Millisecond)
 	}
 	b.ReportAllocs()

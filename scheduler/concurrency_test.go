@@ -79,8 +79,8 @@ func TestConcurrentExecuteAndSynchronize(t *testing.T) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.inFlight) != 0 {
-		t.Fatalf("%d operations still in flight after every client finished", len(s.inFlight))
+	if len(s.ops.inFlight) != 0 {
+		t.Fatalf("%d operations still in flight after every client finished", len(s.ops.inFlight))
 	}
 	t.Logf("%d Execute calls, %d executions on workers", actions+duplicates, executed.Load())
 }
@@ -149,12 +149,12 @@ func toggleDrains(s *Scheduler, stop chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			s.RemoveDrain(pattern)
+			s.Admin().RemoveDrain(pattern)
 			return
 		case <-time.After(5 * time.Millisecond):
 		}
-		s.AddDrain(pattern)
+		s.Admin().AddDrain(pattern)
 		time.Sleep(2 * time.Millisecond)
-		s.RemoveDrain(pattern)
+		s.Admin().RemoveDrain(pattern)
 	}
 }

@@ -36,4 +36,25 @@
 // network) happens while it is held. Time comes from an injected Clock and
 // operation names from an injected IDGenerator, so tests drive the
 // scheduler deterministically.
+//
+// Scheduler composes the parts that own that state; each is guarded by
+// Scheduler's mutex and called with it held:
+//
+//   - operationTable (operationtable.go, lifecycle.go): operations by the
+//     names clients know them by, merging of identical actions in flight,
+//     stage transitions, cancellation and retention of finished ones.
+//   - queueSet and platformQueue (queueset.go, platformqueue.go): the
+//     platform queues, priorities and per-invocation fairness.
+//   - router and workerClass (router.go, workerclass.go): worker classes,
+//     which queues each may serve, dispatch to waiting workers, and why an
+//     action matches no worker.
+//   - workerRegistry, worker and drainSet (workerregistry.go, worker.go,
+//     drainset.go): worker slots and drains.
+//
+// Around them: admitter (admission.go) validates Execute requests and
+// reads the CAS and Action Cache without the lock; executionServer
+// (execute.go) and operationsServer (operations.go) serve clients;
+// operationQueueServer (synchronize.go) is the worker protocol; Admin and
+// Handler (admin.go, adminhttp.go) are the operator's API; sweep
+// (sweep.go) is the periodic housekeeping.
 package scheduler

@@ -77,7 +77,7 @@ func TestExecuteStreamsEveryStageToEveryWaiter(t *testing.T) {
 	waitFor(t, func() bool {
 		e.s.mu.Lock()
 		defer e.s.mu.Unlock()
-		w := e.s.workers[workerKey(req.WorkerId)]
+		w := e.s.workers.byKey[workerKey(req.WorkerId)]
 		return w != nil && w.waitElem != nil
 	})
 

@@ -42,12 +42,23 @@ func testConfig() Config {
 func newEnv(t testing.TB, cfg Config) *env {
 	t.Helper()
 	e := &env{t: t, cas: memory.NewCAS(), ac: memory.NewActionCache(), clk: clocktest.New(epoch)}
-	s, err := New(cfg, e.cas, e.ac, e.clk, &clocktest.SequentialIDs{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.s = s
+	e.s = e.newScheduler(cfg, e.clk)
 	return e
+}
+
+// newScheduler returns a scheduler over e's storage running on clk.
+func (e *env) newScheduler(cfg Config, clk Clock) *Scheduler {
+	e.t.Helper()
+	s, err := New(cfg, e.cas, e.ac, clk, &clocktest.SequentialIDs{}, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// synchronize sends one Synchronize through the worker protocol's server.
+func (e *env) synchronize(ctx context.Context, req *remoteworker.SynchronizeRequest) (*remoteworker.SynchronizeResponse, error) {
+	return operationQueueServer{s: e.s}.Synchronize(ctx, req)
 }
 
 // pastGrace moves the clock beyond the start-up grace period.
@@ -158,7 +169,7 @@ func (w *testWorker) sync(state *remoteworker.CurrentState) *remoteworker.Synchr
 	w.e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	resp, err := w.e.s.synchronize(ctx, &remoteworker.SynchronizeRequest{
+	resp, err := w.e.synchronize(ctx, &remoteworker.SynchronizeRequest{
 		WorkerId: w.id, InstanceNamePrefix: w.prefix, Platform: w.platform, CurrentState: state})
 	if err != nil {
 		w.e.t.Fatalf("Synchronize: %v", err)

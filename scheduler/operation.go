@@ -132,3 +132,21 @@ func (op *operation) invocationOf(name string) (string, bool) {
 func (op *operation) waiting() int {
 	return len(op.names) - len(op.cancelled)
 }
+
+// info describes the operation for the admin API.
+func (op *operation) info() OperationInfo {
+	info := OperationInfo{
+		Name: op.name, ActionDigest: op.digest.String(), Instance: op.instance, Stage: op.stage.String(),
+		Priority: op.priority, Invocations: op.invocations(), Attempts: op.attempts, Crashes: op.crashes,
+		QueuedAt: op.queuedAt, StartedAt: op.startedAt, CompletedAt: op.completedAt, Worker: op.lastWorker,
+	}
+	if op.queue != nil {
+		info.Queue = queueLabel(op.queue.instance, op.queue.props)
+	}
+	if op.stage == remoteexecution.ExecutionStage_COMPLETED {
+		info.Status = op.outcome.code.String()
+		info.Message = op.outcome.message
+		info.CachedResult = op.outcome.cached
+	}
+	return info
+}

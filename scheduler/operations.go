@@ -2,12 +2,9 @@ package scheduler
 
 import (
 	"context"
-	"fmt"
-	"sort"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -26,7 +23,7 @@ type operationsServer struct {
 // GetOperation returns the operation's current state, as Execute streams
 // it.
 func (o operationsServer) GetOperation(_ context.Context, req *longrunningpb.GetOperationRequest) (*longrunningpb.Operation, error) {
-	snap, err := o.s.snapshotOf(req.Name)
+	snap, err := o.snapshot(req.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -45,25 +42,10 @@ func (o operationsServer) ListOperations(ctx context.Context, req *longrunningpb
 	if size <= 0 || size > maxOperationsPage {
 		size = maxOperationsPage
 	}
-	caller := invocationOf(ctx)
 	o.s.mu.Lock()
-	var names []string
-	for name, op := range o.s.ops {
-		if inv, _ := op.invocationOf(name); inv == caller && name > req.PageToken {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	resp := &longrunningpb.ListOperationsResponse{}
-	if len(names) > size {
-		names = names[:size]
-		resp.NextPageToken = names[size-1]
-	}
-	snaps := make([]snapshot, len(names))
-	for i, name := range names {
-		snaps[i] = o.s.ops[name].snapshot(name)
-	}
+	snaps, next := o.s.ops.page(invocationOf(ctx), req.PageToken, size)
 	o.s.mu.Unlock()
+	resp := &longrunningpb.ListOperationsResponse{NextPageToken: next}
 	for _, snap := range snaps {
 		resp.Operations = append(resp.Operations, operationMessage(snap))
 	}
@@ -82,7 +64,7 @@ func (o operationsServer) DeleteOperation(context.Context, *longrunningpb.Delete
 // Cancelling a finished operation does nothing.
 func (o operationsServer) CancelOperation(_ context.Context, req *longrunningpb.CancelOperationRequest) (*emptypb.Empty, error) {
 	if !o.s.Cancel(req.Name, "cancelled by a client") {
-		if _, err := o.s.snapshotOf(req.Name); err != nil {
+		if _, err := o.snapshot(req.Name); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +81,7 @@ func (o operationsServer) WaitOperation(ctx context.Context, req *longrunningpb.
 	timer, stop := o.s.clk.NewTimer(wait)
 	defer stop()
 	for {
-		snap, err := o.s.snapshotOf(req.Name)
+		snap, err := o.snapshot(req.Name)
 		if err != nil || snap.stage == remoteexecution.ExecutionStage_COMPLETED {
 			return operationMessageOrNil(snap, err)
 		}
@@ -120,55 +102,20 @@ func operationMessageOrNil(snap snapshot, err error) (*longrunningpb.Operation, 
 	return operationMessage(snap), nil
 }
 
-// snapshotOf copies a named operation's state.
-func (s *Scheduler) snapshotOf(name string) (snapshot, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	op, ok := s.ops[name]
-	if !ok {
-		return snapshot{}, status.Errorf(codes.NotFound, "operation %q not found", name)
-	}
-	return op.snapshot(name), nil
+// snapshot copies the state of the operation known by name.
+func (o operationsServer) snapshot(name string) (snapshot, error) {
+	o.s.mu.Lock()
+	defer o.s.mu.Unlock()
+	return o.s.ops.snapshot(name)
 }
 
 // Cancel ends the wait of the client knowing the operation by name: it
 // sees the operation complete with CANCELLED and the given reason. When no
-// other client waits for it, the operation itself is cancelled (see
-// kill). It reports whether the name existed and was unfinished.
+// other client waits for it, the operation itself is cancelled, and the
+// worker running it is told to stop at its next synchronization. It
+// reports whether the name existed and was unfinished.
 func (s *Scheduler) Cancel(name, reason string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	op, ok := s.ops[name]
-	if !ok || op.done() {
-		return false
-	}
-	if _, gone := op.cancelled[name]; gone {
-		return false
-	}
-	if op.waiting() == 1 {
-		s.fail(op, codes.Canceled, "operation %s: %s", name, reason)
-		return true
-	}
-	if op.cancelled == nil {
-		op.cancelled = map[string]outcome{}
-	}
-	op.cancelled[name] = newOutcome(&remoteexecution.ExecuteResponse{Status: &rpcstatus.Status{
-		Code: int32(codes.Canceled), Message: fmt.Sprintf("operation %s: %s; the action runs on for %d other client(s)", name, reason, op.waiting()-1)}})
-	op.notify()
-	return true
-}
-
-// kill completes an unfinished operation with CANCELLED for every client.
-// Its worker, no longer holding it, is answered idle at its next
-// synchronization, which makes the worker's slot cancel the running
-// action. It reports whether the operation existed and was unfinished.
-func (s *Scheduler) kill(name, reason string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	op, ok := s.ops[name]
-	if !ok || op.done() {
-		return false
-	}
-	s.fail(op, codes.Canceled, "operation %s: %s", name, reason)
-	return true
+	return s.ops.cancel(name, reason)
 }

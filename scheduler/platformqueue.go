@@ -121,3 +121,16 @@ func (q *platformQueue) forgetQueued() {
 	q.queued--
 	q.queuedGauge.Dec()
 }
+
+// info describes the queue for the admin API.
+func (q *platformQueue) info() QueueInfo {
+	info := QueueInfo{Name: queueLabel(q.instance, q.props), Instance: q.instance, Properties: map[string]string{},
+		Queued: q.queued, Executing: q.executing}
+	for _, p := range q.props {
+		info.Properties[p.Name] = p.Value
+	}
+	for _, c := range q.classes {
+		info.Workers += c.workers
+	}
+	return info
+}

@@ -76,13 +76,13 @@ func TestCompletedOperationsExpire(t *testing.T) {
 	op := e.execute("a", "", d, 0)
 	assigned(w.sync(idleState()))
 	w.sync(completedState(d.Proto(), 0))
-	if _, ok := e.s.Operation(op.name); !ok {
+	if _, ok := e.s.Admin().Operation(op.name); !ok {
 		t.Fatal("finished operation forgotten at once")
 	}
 	e.clk.Advance(e.s.cfg.CompletedRetention + time.Second)
 	w.sync(idleState())
 	e.s.sweep()
-	if _, ok := e.s.Operation(op.name); ok {
+	if _, ok := e.s.Admin().Operation(op.name); ok {
 		t.Fatal("finished operation kept beyond the retention")
 	}
 	// A new Execute of the same action starts afresh rather than merging

@@ -114,7 +114,7 @@ func TestMergingIdenticalActions(t *testing.T) {
 	}
 	// The admin API lists it once, under either invocation.
 	for _, inv := range []string{"a", "b"} {
-		if ops := e.s.Operations(inv, ""); len(ops) != 1 || ops[0].Name != op1.name {
+		if ops := e.s.Admin().Operations(inv, ""); len(ops) != 1 || ops[0].Name != op1.name {
 			t.Errorf("admin list for invocation %s: %v, want the merged operation once", inv, ops)
 		}
 	}
@@ -222,7 +222,7 @@ func TestDrains(t *testing.T) {
 	w2 := e.worker("w2", "", linux)
 	w1.sync(idleState())
 	w2.sync(idleState())
-	e.s.AddDrain(map[string]string{"hostname": "w1"})
+	e.s.Admin().AddDrain(map[string]string{"hostname": "w1"})
 	ds := e.uploadN(2, "drain", actionOpts{actionPlatform: linux})
 	e.execute("a", "", ds[0], 0)
 	if assigned(w1.sync(idleState())) != nil {
@@ -231,7 +231,7 @@ func TestDrains(t *testing.T) {
 	if assigned(w2.sync(idleState())) == nil {
 		t.Fatal("undrained worker got no work")
 	}
-	if !e.s.RemoveDrain(map[string]string{"hostname": "w1"}) {
+	if !e.s.Admin().RemoveDrain(map[string]string{"hostname": "w1"}) {
 		t.Fatal("drain not found")
 	}
 	e.execute("a", "", ds[1], 0)
@@ -247,7 +247,7 @@ func TestDrainFinishesRunningAction(t *testing.T) {
 	d := e.upload(actionOpts{actionPlatform: linux})
 	op := e.execute("a", "", d, 0)
 	assigned(w.sync(idleState()))
-	e.s.AddDrain(map[string]string{"slot": "0"})
+	e.s.Admin().AddDrain(map[string]string{"slot": "0"})
 	if assigned(w.sync(runningState(d.Proto()))) == nil {
 		t.Fatal("drain interrupted a running action")
 	}
@@ -440,7 +440,7 @@ func TestPreferBeingIdle(t *testing.T) {
 	w.sync(idleState())
 	d := e.upload(actionOpts{actionPlatform: linux})
 	e.execute("a", "", d, 0)
-	resp, err := e.s.synchronize(t.Context(), &remoteworker.SynchronizeRequest{
+	resp, err := e.synchronize(t.Context(), &remoteworker.SynchronizeRequest{
 		WorkerId: w.id, Platform: w.platform, CurrentState: idleState(), PreferBeingIdle: true})
 	if err != nil {
 		t.Fatal(err)
@@ -506,13 +506,13 @@ func TestIdleQueuesExpire(t *testing.T) {
 	if got := w.runAll(); len(got) != 1 {
 		t.Fatalf("ran %v", got)
 	}
-	if len(e.s.Queues()) != 1 {
-		t.Fatalf("queues %v", e.s.Queues())
+	if len(e.s.Admin().Queues()) != 1 {
+		t.Fatalf("queues %v", e.s.Admin().Queues())
 	}
 	e.s.sweep()
 	e.clk.Advance(e.s.cfg.CompletedRetention + time.Second)
 	e.s.sweep()
-	if q := e.s.Queues(); len(q) != 0 {
+	if q := e.s.Admin().Queues(); len(q) != 0 {
 		t.Fatalf("idle queue kept: %v", q)
 	}
 	w.sync(idleState()) // the worker is back after the pause

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"slices"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -12,91 +11,56 @@ import (
 func (s *Scheduler) sweep() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.expireWorkers()
-	s.failUnmatchable()
-	s.expireCompleted()
-	s.expireQueues()
-}
-
-// expireQueues drops queues that have been idle for CompletedRetention.
-// Instance names and property values come from clients, so without this
-// queues and their metric series would pile up for ever.
-func (s *Scheduler) expireQueues() {
 	now := s.clk.Now()
-	for key, q := range s.queues {
-		switch {
-		case q.queued > 0 || q.executing > 0:
-			q.emptySince = time.Time{}
-		case q.emptySince.IsZero():
-			q.emptySince = now
-		case now.Sub(q.emptySince) >= s.cfg.CompletedRetention:
-			for _, c := range q.classes {
-				c.queues = slices.DeleteFunc(c.queues, func(x *platformQueue) bool { return x == q })
-			}
-			label := queueLabel(q.instance, q.props)
-			s.metrics.queued.DeleteLabelValues(label)
-			s.metrics.executing.DeleteLabelValues(label)
-			delete(s.queues, key)
-		}
-	}
+	s.expireWorkers(now)
+	s.failUnmatchable(now)
+	s.ops.expire(now, s.cfg.CompletedRetention)
+	s.queues.expireIdle(now, s.cfg.CompletedRetention)
 }
 
 // expireWorkers declares lost the workers that neither synchronized
 // within WorkerLostTimeout nor have a call open, and drops empty classes.
-func (s *Scheduler) expireWorkers() {
-	now := s.clk.Now()
-	for _, w := range s.workers {
-		if w.inCall == 0 && now.Sub(w.lastSeen) > s.cfg.WorkerLostTimeout {
-			s.workerLost(w)
-		}
+func (s *Scheduler) expireWorkers(now time.Time) {
+	for _, w := range s.workers.expired(now, s.cfg.WorkerLostTimeout) {
+		s.workerLost(w)
 	}
-	removed := false
-	for key, c := range s.classes {
-		if c.workers == 0 {
-			delete(s.classes, key)
-			removed = true
-		}
+	s.router.dropEmptyClasses()
+}
+
+// workerLost forgets a worker that stopped synchronizing and requeues
+// what it was running, or fails it after MaximumAttempts.
+func (s *Scheduler) workerLost(w *worker) {
+	s.workers.remove(w)
+	w.leaveClass()
+	op := w.op
+	if op == nil {
+		return
 	}
-	if removed {
-		s.relinkAll()
+	if op.attempts >= s.cfg.MaximumAttempts {
+		s.ops.fail(op, codes.Unavailable, "worker %s was lost while executing the action (no synchronization for %s); gave up after %d attempts",
+			w.key, s.cfg.WorkerLostTimeout, op.attempts)
+		return
 	}
+	s.requeue(op, "worker_lost")
 }
 
 // failUnmatchable fails queued actions of queues that have had no
 // eligible worker for a whole grace period (and the start-up grace period
 // is over), so that such actions never wait forever.
-func (s *Scheduler) failUnmatchable() {
-	now := s.clk.Now()
-	if now.Sub(s.started) < s.cfg.StartupGracePeriod {
+func (s *Scheduler) failUnmatchable(now time.Time) {
+	if s.inStartupGrace(now) {
 		return
 	}
-	for _, q := range s.queues {
+	for q := range s.queues.all() {
 		if q.queued == 0 || len(q.classes) > 0 || now.Sub(q.noWorkersSince) < s.cfg.StartupGracePeriod {
 			continue
 		}
-		reason := s.explainUnmatched(q.instance, q.props)
+		reason := s.router.explainUnmatched(q.instance, q.props)
 		for op := q.pop(); op != nil; op = q.pop() {
 			// pop already accounted for the queue slot; complete must not
 			// count it again.
 			op.stage = 0
-			s.fail(op, codes.FailedPrecondition, "action %s cannot run: %s", op.digest, reason)
-		}
-	}
-}
-
-// expireCompleted forgets finished operations after CompletedRetention.
-func (s *Scheduler) expireCompleted() {
-	now := s.clk.Now()
-	for s.completed.len() > 0 {
-		op := s.completed.peek()
-		if now.Sub(op.completedAt) < s.cfg.CompletedRetention {
-			return
-		}
-		s.completed.pop()
-		for _, n := range op.names {
-			if s.ops[n.name] == op {
-				delete(s.ops, n.name)
-			}
+			s.ops.fail(op, codes.FailedPrecondition, "action %s cannot run: %s", op.digest, reason)
 		}
 	}
 }

@@ -7,16 +7,13 @@ import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/anypb"
-	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
-	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // operationQueueServer serves the Buildbarn worker protocol on top of a
-// Scheduler.
+// Scheduler: it applies what a worker reports (progress, a result, a
+// restart) and decides what the worker does next.
 type operationQueueServer struct {
 	remoteworker.UnimplementedOperationQueueServer
 	s *Scheduler
@@ -26,22 +23,6 @@ type operationQueueServer struct {
 // next. Idle workers are held until work arrives or
 // IdleSynchronizeTimeout passes.
 func (q operationQueueServer) Synchronize(ctx context.Context, req *remoteworker.SynchronizeRequest) (*remoteworker.SynchronizeResponse, error) {
-	return q.s.synchronize(ctx, req)
-}
-
-// assignment is what a Synchronize call answers, copied out of the lock.
-type assignment struct {
-	op       *operation // nil: idle
-	name     string
-	digest   digest.Digest
-	action   *remoteexecution.Action
-	queuedAt time.Time
-	suffix   string
-	logs     *remoteworker.LogStreamWriteNames
-	next     time.Time
-}
-
-func (s *Scheduler) synchronize(ctx context.Context, req *remoteworker.SynchronizeRequest) (*remoteworker.SynchronizeResponse, error) {
 	if len(req.WorkerId) == 0 {
 		return nil, status.Error(codes.InvalidArgument, "worker_id is empty; it must identify the worker slot")
 	}
@@ -60,12 +41,13 @@ func (s *Scheduler) synchronize(ctx context.Context, req *remoteworker.Synchroni
 	if resp := req.CurrentState.GetExecuting().GetCompleted(); resp != nil {
 		done = newOutcome(resp)
 	}
+	s := q.s
 	s.mu.Lock()
-	w := s.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, req.Platform)
+	w := q.workerFor(key, req.WorkerId, classKey, req.InstanceNamePrefix, req.Platform)
 	w.inCall++
-	a, wait := s.handleState(w, req.CurrentState, done, req.PreferBeingIdle)
+	a, wait := q.handleState(w, req.CurrentState, done, req.PreferBeingIdle)
 	if wait && !req.PreferBeingIdle {
-		a = s.waitForWork(ctx, w)
+		a = q.waitForWork(ctx, w)
 	}
 	w.inCall--
 	w.lastSeen = s.clk.Now()
@@ -81,29 +63,17 @@ func checkCurrentState(cs *remoteworker.CurrentState) error {
 }
 
 // workerFor finds or registers the worker and keeps its class current.
-func (s *Scheduler) workerFor(key []byte, labels map[string]string, classKey []byte, prefix string, platform *remoteexecution.Platform) *worker {
-	w, ok := s.workers[string(key)]
-	if !ok {
-		w = &worker{key: string(key), labels: labels}
-		s.workers[w.key] = w
-		s.metrics.workers.Inc()
-	}
+func (q operationQueueServer) workerFor(key []byte, labels map[string]string, classKey []byte, prefix string, platform *remoteexecution.Platform) *worker {
+	s := q.s
+	w := s.workers.register(key, labels)
 	if w.waitElem != nil {
 		// A second call while the first still waits: the worker has given
 		// up on the first, so release it idle.
-		w.class.waiting.Remove(w.waitElem)
-		w.waitElem = nil
-		w.wake <- nil
+		w.release(nil)
 	}
-	if w.class == nil || w.class.key != string(classKey) {
-		if w.class != nil {
-			s.leaveClass(w)
-		}
-		w.class = s.classFor(string(classKey), prefix, platform)
-		w.class.workers++
-	}
+	s.router.place(w, classKey, prefix, platform)
 	w.lastSeen = s.clk.Now()
-	w.drained = s.isDrained(w.labels)
+	w.drained = s.workers.drains.matches(w.labels)
 	return w
 }
 
@@ -111,27 +81,28 @@ func (s *Scheduler) workerFor(key []byte, labels map[string]string, classKey []b
 // when it reports one. It returns the answer, or wait=true when the worker
 // is free and nothing is queued for it. A worker preferring to be idle (it
 // is shutting down) gets no new work.
-func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, done outcome, preferIdle bool) (assignment, bool) {
+func (q operationQueueServer) handleState(w *worker, cs *remoteworker.CurrentState, done outcome, preferIdle bool) (assignment, bool) {
+	s := q.s
 	ex := cs.GetExecuting()
 	switch {
 	case ex == nil: // idle
 		if w.op != nil {
-			if a, ok := s.resendOrCrash(w); ok {
+			if a, ok := q.resendOrCrash(w); ok {
 				return a, false
 			}
 		}
 	case w.op != nil && sameDigest(w.op, ex.ActionDigest):
 		if ex.GetCompleted() != nil {
-			s.complete(w.op, done)
+			s.ops.complete(w.op, done)
 		} else {
 			w.acked = true
-			return s.executingAnswer(w), false
+			return q.executingAnswer(w), false
 		}
 	case ex.GetCompleted() != nil:
 		// A result for an action the worker no longer holds here: a re-sent
 		// completion whose answer was lost, accepted once already.
 		if w.op != nil {
-			if a, ok := s.resendOrCrash(w); ok {
+			if a, ok := q.resendOrCrash(w); ok {
 				return a, false
 			}
 		}
@@ -144,9 +115,9 @@ func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, done o
 		return assignment{next: s.clk.Now()}, false
 	}
 	if !w.drained && !preferIdle {
-		if op := s.nextFor(w); op != nil {
-			s.assign(op, w)
-			return s.executingAnswer(w), false
+		if op := w.class.next(); op != nil {
+			s.ops.start(op, w)
+			return q.executingAnswer(w), false
 		}
 	}
 	return assignment{next: s.clk.Now()}, true
@@ -157,49 +128,48 @@ func (s *Scheduler) handleState(w *worker, cs *remoteworker.CurrentState, done o
 // was probably lost, so it is offered again; otherwise the worker restarted
 // and forgot it. Both count towards the crash-loop limit, so a worker dying
 // before its first report cannot loop forever either.
-func (s *Scheduler) resendOrCrash(w *worker) (assignment, bool) {
-	if !w.acked && w.op.crashes+1 < s.cfg.CrashLoopLimit {
+func (q operationQueueServer) resendOrCrash(w *worker) (assignment, bool) {
+	if !w.acked && w.op.crashes+1 < q.s.cfg.CrashLoopLimit {
 		w.op.crashes++
-		return s.executingAnswer(w), true
+		return q.executingAnswer(w), true
 	}
-	s.workerCrashed(w)
+	q.crashed(w)
 	return assignment{}, false
+}
+
+// crashed handles a worker that came back idle while it was known to be
+// executing: it restarted and forgot the action.
+func (q operationQueueServer) crashed(w *worker) {
+	s := q.s
+	op := w.op
+	op.crashes++
+	if op.crashes >= s.cfg.CrashLoopLimit {
+		s.ops.fail(op, codes.Internal, "action crashed its worker %d times (last: %s); not retrying", op.crashes, w.key)
+		return
+	}
+	s.requeue(op, "worker_crashed")
 }
 
 func sameDigest(op *operation, d *remoteexecution.Digest) bool {
 	return op.digest.Hash == d.GetHash() && op.digest.Size == d.GetSizeBytes()
 }
 
-func (s *Scheduler) executingAnswer(w *worker) assignment {
-	suffix, _ := instanceSuffix(w.class.prefix, w.op.instance)
-	op := w.op
-	a := assignment{op: op, name: op.name, digest: op.digest, action: op.action, queuedAt: op.queuedAt,
-		suffix: suffix, next: s.clk.Now().Add(s.cfg.ExecutingSynchronizeInterval)}
-	if op.stdoutLog != nil {
-		a.logs = &remoteworker.LogStreamWriteNames{
-			StdoutWriteResourceName: op.stdoutLog.WriteResourceName,
-			StderrWriteResourceName: op.stderrLog.WriteResourceName,
-		}
-	}
-	return a
+func (q operationQueueServer) executingAnswer(w *worker) assignment {
+	return newAssignment(w, q.s.clk.Now().Add(q.s.cfg.ExecutingSynchronizeInterval))
 }
 
 // waitForWork parks an idle worker until an operation is assigned to it,
 // the long poll ends or the worker goes away. Called and returns with
-// s.mu held.
-func (s *Scheduler) waitForWork(ctx context.Context, w *worker) assignment {
+// Scheduler.mu held.
+func (q operationQueueServer) waitForWork(ctx context.Context, w *worker) assignment {
+	s := q.s
 	if w.drained {
 		s.mu.Unlock()
-		s.sleep(ctx, s.cfg.IdleSynchronizeTimeout)
+		q.sleep(ctx, s.cfg.IdleSynchronizeTimeout)
 		s.mu.Lock()
 		return assignment{next: s.clk.Now()}
 	}
-	// Each wait has its own channel and list entry, so a value meant for
-	// a superseded call of the same worker never reaches a newer one.
-	wake := make(chan *operation, 1)
-	w.wake = wake
-	elem := w.class.waiting.PushBack(w)
-	w.waitElem = elem
+	wake, elem := w.wait()
 	s.mu.Unlock()
 	c, stop := s.clk.NewTimer(s.cfg.IdleSynchronizeTimeout)
 	var op *operation
@@ -225,39 +195,14 @@ func (s *Scheduler) waitForWork(ctx context.Context, w *worker) assignment {
 	if op == nil || w.op != op || op.done() {
 		return assignment{next: s.clk.Now()}
 	}
-	return s.executingAnswer(w)
+	return q.executingAnswer(w)
 }
 
-func (s *Scheduler) sleep(ctx context.Context, d time.Duration) {
-	c, stop := s.clk.NewTimer(d)
+func (q operationQueueServer) sleep(ctx context.Context, d time.Duration) {
+	c, stop := q.s.clk.NewTimer(d)
 	defer stop()
 	select {
 	case <-c:
 	case <-ctx.Done():
 	}
-}
-
-// response renders the assignment for the worker.
-func (a assignment) response() *remoteworker.SynchronizeResponse {
-	resp := &remoteworker.SynchronizeResponse{NextSynchronizationAt: timestamppb.New(a.next)}
-	if a.op == nil {
-		resp.DesiredState = &remoteworker.DesiredState{
-			WorkerState: &remoteworker.DesiredState_Idle{Idle: &emptypb.Empty{}},
-		}
-		return resp
-	}
-	ex := &remoteworker.DesiredState_Executing{
-		ActionDigest:       a.op.digestProto,
-		Action:             a.action,
-		QueuedTimestamp:    timestamppb.New(a.queuedAt),
-		InstanceNameSuffix: a.suffix,
-		DigestFunction:     a.digest.Function,
-	}
-	if a.logs != nil {
-		if logs, err := anypb.New(a.logs); err == nil {
-			ex.AuxiliaryMetadata = append(ex.AuxiliaryMetadata, logs)
-		}
-	}
-	resp.DesiredState = &remoteworker.DesiredState{WorkerState: &remoteworker.DesiredState_Executing_{Executing: ex}}
-	return resp
 }

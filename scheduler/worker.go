@@ -30,6 +30,50 @@ type worker struct {
 	wake     chan *operation
 }
 
+// wait puts w at the back of its class's waiting list for one long poll
+// and returns the channel that poll's outcome arrives on, and its place
+// in the list. Each poll has its own channel, so a value meant for a
+// superseded call of the same worker never reaches a newer one.
+func (w *worker) wait() (chan *operation, *list.Element) {
+	wake := make(chan *operation, 1)
+	w.wake = wake
+	w.waitElem = w.class.waiting.PushBack(w)
+	return wake, w.waitElem
+}
+
+// release takes w off its class's waiting list and ends its long poll
+// with op: an assignment, or nil to answer idle.
+func (w *worker) release(op *operation) {
+	w.class.waiting.Remove(w.waitElem)
+	w.waitElem = nil
+	w.wake <- op
+}
+
+// joinClass makes w a member of c.
+func (w *worker) joinClass(c *workerClass) {
+	w.class = c
+	c.workers++
+}
+
+// leaveClass takes w out of its class, ending a long poll idle.
+func (w *worker) leaveClass() {
+	if w.waitElem != nil {
+		w.release(nil)
+	}
+	w.class.workers--
+	w.class = nil
+}
+
+// info describes the worker slot for the admin API.
+func (w *worker) info() WorkerInfo {
+	info := WorkerInfo{ID: w.labels, InstancePrefix: w.class.prefix, Platform: w.class.platform,
+		LastSeen: w.lastSeen, Drained: w.drained}
+	if w.op != nil {
+		info.Operation = w.op.name
+	}
+	return info
+}
+
 // workerKey formats labels canonically: sorted name="value" pairs.
 func workerKey(labels map[string]string) string {
 	return string(appendWorkerKey(nil, labels))
@@ -54,15 +98,4 @@ func appendWorkerKey(b []byte, labels map[string]string) []byte {
 		b = strconv.AppendQuote(b, labels[n])
 	}
 	return append(b, '}')
-}
-
-// matchesPattern reports whether every label of the pattern is present
-// with the same value.
-func matchesPattern(labels, pattern map[string]string) bool {
-	for k, v := range pattern {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
 }
