@@ -7,17 +7,23 @@
   clientGrpcListenAddress: ':8981',
   workerGrpcListenAddress: ':8983',
   adminHttpListenAddress: '127.0.0.1:7982',
+  // Bounds gRPC messages, and the Actions and Commands read from storage.
   maxMessageSizeBytes: 16 * 1024 * 1024,
   storage: {
     address: 'localhost:8980',
+    // Put before the clients' instance names when talking to storage.
     instanceNamePrefix: '',
+    // Larger blobs are read over ByteStream instead of in a batch.
     maxBatchBytes: 3 * 1024 * 1024,
+    // Also serve the CAS, Action Cache and ByteStream on the client
+    // address, forwarded to storage, so clients need one endpoint.
     proxyStorage: true,
   },
 
   // Matching rules per platform property; unlisted names must match
   // exactly. `minimum` compares numbers (units such as GiB allowed);
-  // `runner` properties are not routed, only passed to the runner.
+  // `runner` properties are not routed, only passed to the runner: every
+  // property the runner reads must be one.
   propertyRules: {
     OSFamily: 'exact',
     memory: 'minimum',
@@ -29,7 +35,14 @@
     dockerNetwork: 'runner',
     dockerRunAsRoot: 'runner',
     dockerPrivileged: 'runner',
+    unixUID: 'runner',
+    unixGID: 'runner',
+    network: 'runner',
   },
+  // Properties whose values match regardless of case (BuildStream sends
+  // OSFamily=linux, Bazel's RBE configurations Linux). Leaving it out
+  // means these two; [] makes every value case-sensitive.
+  caseInsensitiveProperties: ['OSFamily', 'ISA'],
 
   defaultExecutionTimeout: '15m',
   maximumExecutionTimeout: '1h',
@@ -48,8 +61,16 @@
   // Actions nobody can run wait this long after start-up (and after their
   // last matching worker left) before failing with FAILED_PRECONDITION.
   startupGracePeriod: '30s',
+  // Longest silence on an Execute or WaitExecution stream (at most 1m:
+  // clients give up on a stream silent for longer).
   keepAliveInterval: '30s',
+  // Finished operations stay visible to WaitExecution and the admin API
+  // this long; idle platform queues are dropped after it too.
   completedRetention: '1m',
+  // How often lost workers, unmatchable actions and expired operations
+  // are looked for.
+  sweepInterval: '1s',
+  // ExecutionPolicy.priority is clamped to this range; lower runs first.
   priorityMinimum: -1000,
   priorityMaximum: 1000,
   // gRPC goroutine pool: more than the worker slots plus waiting clients.

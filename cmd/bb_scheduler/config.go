@@ -24,7 +24,13 @@ type config struct {
 	MaxMessageSizeBytes int           `json:"maxMessageSizeBytes"`
 	Storage             storageConfig `json:"storage"`
 
-	PropertyRules                map[string]string   `json:"propertyRules"`
+	// The fields from here to StreamWorkers set the scheduler.Config
+	// fields of the same name (see there); durations are strings such as
+	// "30s". MaxMessageSizeBytes above also sets MaximumMessageSize.
+	PropertyRules map[string]string `json:"propertyRules"`
+	// CaseInsensitiveProperties unset means OSFamily and ISA; [] makes
+	// every value case-sensitive.
+	CaseInsensitiveProperties    []string            `json:"caseInsensitiveProperties"`
 	DefaultExecutionTimeout      configfile.Duration `json:"defaultExecutionTimeout"`
 	MaximumExecutionTimeout      configfile.Duration `json:"maximumExecutionTimeout"`
 	IdleSynchronizeTimeout       configfile.Duration `json:"idleSynchronizeTimeout"`
@@ -35,6 +41,7 @@ type config struct {
 	StartupGracePeriod           configfile.Duration `json:"startupGracePeriod"`
 	KeepAliveInterval            configfile.Duration `json:"keepAliveInterval"`
 	CompletedRetention           configfile.Duration `json:"completedRetention"`
+	SweepInterval                configfile.Duration `json:"sweepInterval"`
 	PriorityMinimum              int32               `json:"priorityMinimum"`
 	PriorityMaximum              int32               `json:"priorityMaximum"`
 	// StreamWorkers sizes the gRPC servers' goroutine pool; make it larger
@@ -82,6 +89,7 @@ func (c *config) validate() error {
 func (c *config) schedulerConfig() scheduler.Config {
 	return scheduler.Config{
 		PropertyRules:                c.PropertyRules,
+		CaseInsensitiveProperties:    c.CaseInsensitiveProperties,
 		DefaultExecutionTimeout:      time.Duration(c.DefaultExecutionTimeout),
 		MaximumExecutionTimeout:      time.Duration(c.MaximumExecutionTimeout),
 		IdleSynchronizeTimeout:       time.Duration(c.IdleSynchronizeTimeout),
@@ -92,6 +100,7 @@ func (c *config) schedulerConfig() scheduler.Config {
 		StartupGracePeriod:           time.Duration(c.StartupGracePeriod),
 		KeepAliveInterval:            time.Duration(c.KeepAliveInterval),
 		CompletedRetention:           time.Duration(c.CompletedRetention),
+		SweepInterval:                time.Duration(c.SweepInterval),
 		PriorityMinimum:              c.PriorityMinimum,
 		PriorityMaximum:              c.PriorityMaximum,
 		MaximumMessageSize:           int64(c.MaxMessageSizeBytes),
