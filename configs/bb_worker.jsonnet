@@ -29,4 +29,8 @@ local storage = {
   workerLabels: {
     datacenter: 'local',
   },
+  // Input files fetched at once for one action.
+  fetchConcurrency: 32,
+  // Accept input symlinks that point outside the input root.
+  allowExternalSymlinks: false,
 }

@@ -181,3 +181,16 @@ func isBelowAny(path string, paths map[string]string) bool {
 	}
 	return false
 }
+
+// LeftOutUnder builds entries for CheckExample's leftOut: each of fields
+// below each of parents, all for the same reason, as for the backends an
+// example does not choose in each of several stores.
+func LeftOutUnder(parents, fields []string, reason string) map[string]string {
+	out := map[string]string{}
+	for _, p := range parents {
+		for _, f := range fields {
+			out[p+"."+f] = reason
+		}
+	}
+	return out
+}

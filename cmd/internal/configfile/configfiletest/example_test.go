@@ -1,6 +1,7 @@
 package configfiletest
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -101,4 +102,12 @@ func (r *recorder) Fatalf(string, ...any) {
 func (r *recorder) Fatal(...any) {
 	r.failed = true
 	panic("fatal")
+}
+
+func TestLeftOutUnder(t *testing.T) {
+	got := LeftOutUnder([]string{"a", "b"}, []string{"x", "y"}, "r")
+	want := map[string]string{"a.x": "r", "a.y": "r", "b.x": "r", "b.y": "r"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
 }
