@@ -8,12 +8,11 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 )
@@ -48,7 +47,7 @@ func (ad admitter) admit(ctx context.Context, req *remoteexecution.ExecuteReques
 	}
 	d, err := digest.FromProto(req.InstanceName, fn, req.ActionDigest)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "action digest: %s", status.Convert(err).Message())
+		return nil, errkind.New(errkind.Invalid, "action digest: %w", err)
 	}
 	action := &remoteexecution.Action{}
 	if err := ad.readMessage(ctx, d, "action", action); err != nil {
@@ -56,11 +55,11 @@ func (ad admitter) admit(ctx context.Context, req *remoteexecution.ExecuteReques
 	}
 	cd, err := digest.FromProto(req.InstanceName, fn, action.CommandDigest)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "action %s: command digest: %s", d, status.Convert(err).Message())
+		return nil, errkind.New(errkind.Invalid, "action %s: command digest: %w", d, err)
 	}
 	rd, err := digest.FromProto(req.InstanceName, fn, action.InputRootDigest)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "action %s: input root digest: %s", d, status.Convert(err).Message())
+		return nil, errkind.New(errkind.Invalid, "action %s: input root digest: %w", d, err)
 	}
 	if err := ad.checkPresent(ctx, cd, rd); err != nil {
 		return nil, err
@@ -76,7 +75,7 @@ func (ad admitter) admit(ctx context.Context, req *remoteexecution.ExecuteReques
 	}
 	workerAction, err := ad.workerAction(action, command)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "action %s: %s", d, err)
+		return nil, errkind.New(errkind.Invalid, "action %s: %w", d, err)
 	}
 	return &admission{
 		digest: d, action: workerAction, command: command,
@@ -90,13 +89,13 @@ func (ad admitter) admit(ctx context.Context, req *remoteexecution.ExecuteReques
 // FAILED_PRECONDITION with a MISSING violation that makes clients upload.
 func (ad admitter) readMessage(ctx context.Context, d digest.Digest, what string, m proto.Message) error {
 	err := storage.GetProto(ctx, ad.cas, d, ad.cfg.MaximumMessageSize, m)
-	switch status.Code(err) {
-	case codes.OK:
+	switch {
+	case err == nil:
 		return nil
-	case codes.NotFound:
+	case errkind.Is(err, errkind.NotFound):
 		return storage.MissingBlobsError("blob", d)
 	default:
-		return status.Errorf(status.Code(err), "read %s %s: %s", what, d, status.Convert(err).Message())
+		return fmt.Errorf("read %s %s: %w", what, d, err)
 	}
 }
 
@@ -109,7 +108,7 @@ func (ad admitter) checkPresent(ctx context.Context, ds ...digest.Digest) error 
 	}
 	missing, err := ad.cas.FindMissing(ctx, ds)
 	if err != nil {
-		return status.Errorf(status.Code(err), "find missing blobs: %s", status.Convert(err).Message())
+		return fmt.Errorf("find missing blobs: %w", err)
 	}
 	if len(missing) > 0 {
 		return storage.MissingBlobsError("blob", missing...)

@@ -6,8 +6,8 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // executionServer serves REAPI Execution on top of a Scheduler.
@@ -33,7 +33,7 @@ func (e executionServer) WaitExecution(req *remoteexecution.WaitExecutionRequest
 	op, ok := e.s.ops.get(req.Name)
 	e.s.mu.Unlock()
 	if !ok {
-		return status.Errorf(codes.NotFound, "operation %q not found", req.Name)
+		return errkind.New(errkind.NotFound, "operation %q not found", req.Name)
 	}
 	return e.stream(stream.Context(), op, req.Name, stream.Send)
 }
@@ -68,7 +68,7 @@ func (e executionServer) stream(ctx context.Context, op *operation, name string,
 		case <-c:
 		case <-ctx.Done():
 			stop()
-			return status.FromContextError(ctx.Err()).Err()
+			return ctx.Err()
 		}
 		stop()
 	}
@@ -108,7 +108,7 @@ func (s *Scheduler) queueAction(a *admission) (*operation, string, error) {
 	now := s.clk.Now()
 	q := s.router.queueFor(a.digest.Instance, props, queueKey, s.inStartupGrace(now))
 	if q == nil {
-		return nil, "", status.Errorf(codes.FailedPrecondition, "action %s cannot run: %s", a.digest, s.router.explainUnmatched(a.digest.Instance, props))
+		return nil, "", errkind.New(errkind.Precondition, "action %s cannot run: %s", a.digest, s.router.explainUnmatched(a.digest.Instance, props))
 	}
 	op := &operation{mergeKey: mergeKey, instance: a.digest.Instance, digest: a.digest, action: a.action,
 		priority: a.priority, invocation: a.invocation, queue: q, queuedAt: now}

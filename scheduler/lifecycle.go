@@ -1,11 +1,9 @@
 package scheduler
 
 import (
-	"fmt"
-
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // The stage transitions of an operation after it is queued: start on a
@@ -71,11 +69,9 @@ func (t *operationTable) complete(op *operation, out outcome) {
 	op.notify()
 }
 
-// fail finishes op with an error status.
-func (t *operationTable) fail(op *operation, code codes.Code, format string, args ...any) {
-	t.complete(op, newOutcome(&remoteexecution.ExecuteResponse{
-		Status: &rpcstatus.Status{Code: int32(code), Message: fmt.Sprintf(format, args...)},
-	}))
+// fail finishes op with err as the ExecuteResponse's status.
+func (t *operationTable) fail(op *operation, err error) {
+	t.complete(op, newOutcome(&remoteexecution.ExecuteResponse{Status: errkind.Status(err).Proto()}))
 }
 
 // cancel ends the wait of the client knowing the operation by name: it
@@ -91,14 +87,14 @@ func (t *operationTable) cancel(name, reason string) bool {
 		return false
 	}
 	if op.waiting() == 1 {
-		t.fail(op, codes.Canceled, "operation %s: %s", name, reason)
+		t.fail(op, errkind.New(errkind.Canceled, "operation %s: %s", name, reason))
 		return true
 	}
 	if op.cancelled == nil {
 		op.cancelled = map[string]outcome{}
 	}
-	op.cancelled[name] = newOutcome(&remoteexecution.ExecuteResponse{Status: &rpcstatus.Status{
-		Code: int32(codes.Canceled), Message: fmt.Sprintf("operation %s: %s; the action runs on for %d other client(s)", name, reason, op.waiting()-1)}})
+	err := errkind.New(errkind.Canceled, "operation %s: %s; the action runs on for %d other client(s)", name, reason, op.waiting()-1)
+	op.cancelled[name] = newOutcome(&remoteexecution.ExecuteResponse{Status: errkind.Status(err).Proto()})
 	op.notify()
 	return true
 }
@@ -112,6 +108,6 @@ func (t *operationTable) kill(name, reason string) bool {
 	if !ok || op.done() {
 		return false
 	}
-	t.fail(op, codes.Canceled, "operation %s: %s", name, reason)
+	t.fail(op, errkind.New(errkind.Canceled, "operation %s: %s", name, reason))
 	return true
 }

@@ -5,9 +5,9 @@ import (
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // maxOperationsPage bounds one ListOperations answer.
@@ -36,7 +36,7 @@ func (o operationsServer) GetOperation(_ context.Context, req *longrunningpb.Get
 // another's. Filters are not supported.
 func (o operationsServer) ListOperations(ctx context.Context, req *longrunningpb.ListOperationsRequest) (*longrunningpb.ListOperationsResponse, error) {
 	if req.Filter != "" {
-		return nil, status.Error(codes.InvalidArgument, "filters are not supported; list without one")
+		return nil, errkind.New(errkind.Invalid, "filters are not supported; list without one")
 	}
 	size := int(req.PageSize)
 	if size <= 0 || size > maxOperationsPage {
@@ -55,7 +55,7 @@ func (o operationsServer) ListOperations(ctx context.Context, req *longrunningpb
 // DeleteOperation is not offered: finished operations expire on their
 // own, and an unfinished one is stopped with CancelOperation.
 func (o operationsServer) DeleteOperation(context.Context, *longrunningpb.DeleteOperationRequest) (*emptypb.Empty, error) {
-	return nil, status.Error(codes.Unimplemented, "operations expire by themselves; use CancelOperation to stop one")
+	return nil, errkind.New(errkind.Unimplemented, "operations expire by themselves; use CancelOperation to stop one")
 }
 
 // CancelOperation completes the named operation with CANCELLED at once.
@@ -90,7 +90,7 @@ func (o operationsServer) WaitOperation(ctx context.Context, req *longrunningpb.
 		case <-timer:
 			return operationMessage(snap), nil
 		case <-ctx.Done():
-			return nil, status.FromContextError(ctx.Err()).Err()
+			return nil, ctx.Err()
 		}
 	}
 }

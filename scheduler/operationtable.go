@@ -6,8 +6,8 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // operationTable holds every operation under the names clients know it
@@ -84,7 +84,7 @@ func (t *operationTable) get(name string) (*operation, bool) {
 func (t *operationTable) snapshot(name string) (snapshot, error) {
 	op, ok := t.byName[name]
 	if !ok {
-		return snapshot{}, status.Errorf(codes.NotFound, "operation %q not found", name)
+		return snapshot{}, errkind.New(errkind.NotFound, "operation %q not found", name)
 	}
 	return op.snapshot(name), nil
 }

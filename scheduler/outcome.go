@@ -2,16 +2,18 @@ package scheduler
 
 import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // outcome is how an operation finished, kept in the form it is sent: the
 // ExecuteResponse marshalled once. Every message about the operation
 // carries these bytes, and the finished operations kept for
 // CompletedRetention hold no tree of messages for the collector to walk.
-// code, message and cached are what the admin API shows.
+// code, message and cached are what the admin API and metrics show, read
+// back from the response's status.
 type outcome struct {
 	response []byte
 	code     codes.Code
@@ -25,8 +27,8 @@ func newOutcome(resp *remoteexecution.ExecuteResponse) outcome {
 	b, err := proto.Marshal(resp)
 	if err != nil {
 		// Decoded messages re-encode; this guards hand-built ones.
-		resp = &remoteexecution.ExecuteResponse{Status: &rpcstatus.Status{
-			Code: int32(codes.Internal), Message: "the scheduler could not encode the result: " + err.Error()}}
+		resp = &remoteexecution.ExecuteResponse{Status: errkind.Status(
+			errkind.New(errkind.Internal, "the scheduler could not encode the result: %w", err)).Proto()}
 		b, _ = proto.Marshal(resp)
 	}
 	return outcome{response: b, code: codes.Code(resp.GetStatus().GetCode()), message: resp.GetStatus().GetMessage(), cached: resp.CachedResult}

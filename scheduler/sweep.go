@@ -3,7 +3,7 @@ package scheduler
 import (
 	"time"
 
-	"google.golang.org/grpc/codes"
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // sweep does the periodic housekeeping. It is the only place that looks
@@ -37,8 +37,8 @@ func (s *Scheduler) workerLost(w *worker) {
 		return
 	}
 	if op.attempts >= s.cfg.MaximumAttempts {
-		s.ops.fail(op, codes.Unavailable, "worker %s was lost while executing the action (no synchronization for %s); gave up after %d attempts",
-			w.key, s.cfg.WorkerLostTimeout, op.attempts)
+		s.ops.fail(op, errkind.New(errkind.Unavailable, "worker %s was lost while executing the action (no synchronization for %s); gave up after %d attempts",
+			w.key, s.cfg.WorkerLostTimeout, op.attempts))
 		return
 	}
 	s.requeue(op, "worker_lost")
@@ -60,7 +60,7 @@ func (s *Scheduler) failUnmatchable(now time.Time) {
 			// pop already accounted for the queue slot; complete must not
 			// count it again.
 			op.stage = 0
-			s.ops.fail(op, codes.FailedPrecondition, "action %s cannot run: %s", op.digest, reason)
+			s.ops.fail(op, errkind.New(errkind.Precondition, "action %s cannot run: %s", op.digest, reason))
 		}
 	}
 }

@@ -5,9 +5,8 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/proto/remoteworker"
 )
 
@@ -24,7 +23,7 @@ type operationQueueServer struct {
 // IdleSynchronizeTimeout passes.
 func (q operationQueueServer) Synchronize(ctx context.Context, req *remoteworker.SynchronizeRequest) (*remoteworker.SynchronizeResponse, error) {
 	if len(req.WorkerId) == 0 {
-		return nil, status.Error(codes.InvalidArgument, "worker_id is empty; it must identify the worker slot")
+		return nil, errkind.New(errkind.Invalid, "worker_id is empty; it must identify the worker slot")
 	}
 	if err := checkCurrentState(req.CurrentState); err != nil {
 		return nil, err
@@ -57,7 +56,7 @@ func (q operationQueueServer) Synchronize(ctx context.Context, req *remoteworker
 
 func checkCurrentState(cs *remoteworker.CurrentState) error {
 	if ex := cs.GetExecuting(); ex != nil && ex.ActionDigest == nil {
-		return status.Error(codes.InvalidArgument, "current_state.executing has no action_digest")
+		return errkind.New(errkind.Invalid, "current_state.executing has no action_digest")
 	}
 	return nil
 }
@@ -144,7 +143,7 @@ func (q operationQueueServer) crashed(w *worker) {
 	op := w.op
 	op.crashes++
 	if op.crashes >= s.cfg.CrashLoopLimit {
-		s.ops.fail(op, codes.Internal, "action crashed its worker %d times (last: %s); not retrying", op.crashes, w.key)
+		s.ops.fail(op, errkind.New(errkind.Internal, "action crashed its worker %d times (last: %s); not retrying", op.crashes, w.key))
 		return
 	}
 	s.requeue(op, "worker_crashed")

@@ -3,8 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"maps"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
