@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Image describes a stored tree for `sandbarn image ls`.
@@ -42,8 +42,8 @@ func (s *Store) List() ([]Image, error) {
 }
 
 // Remove deletes the tree a reference (tag, digest, or a bare
-// "sha256:..." digest) names. It fails with FailedPrecondition while any
-// process uses the tree, NotFound if none is stored.
+// "sha256:..." digest) names. It fails with errkind.Precondition while any
+// process uses the tree, errkind.NotFound if none is stored.
 func (s *Store) Remove(value string) error {
 	s.mu.Lock()
 	if err := s.loadLocked(); err != nil {
@@ -61,16 +61,16 @@ func (s *Store) Remove(value string) error {
 	}
 	if e == nil {
 		s.mu.Unlock()
-		return status.Errorf(codes.NotFound, "image %q is not in the store", value)
+		return errkind.New(errkind.NotFound, "image %q is not in the store", value)
 	}
 	if e.refs > 0 {
 		s.mu.Unlock()
-		return status.Errorf(codes.FailedPrecondition, "image %q is in use", value)
+		return errkind.New(errkind.Precondition, "image %q is in use", value)
 	}
 	dir, err := s.retireLocked(e)
 	s.mu.Unlock()
 	if err == errInUse {
-		return status.Errorf(codes.FailedPrecondition, "image %q is in use by another process", value)
+		return errkind.New(errkind.Precondition, "image %q is in use by another process", value)
 	} else if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Store) Pull(ctx context.Context, value string) (string, error) {
 		return "", err
 	}
 	if t == nil {
-		return "", status.Errorf(codes.InvalidArgument, "%q names no image", value)
+		return "", errkind.New(errkind.Invalid, "%q names no image", value)
 	}
 	defer t.Release()
 	return t.Reference, nil

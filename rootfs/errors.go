@@ -1,16 +1,14 @@
 package rootfs
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/rootfs/unpack"
 )
 
@@ -35,16 +33,15 @@ func installPhase(err error) string {
 	return "unpack"
 }
 
-// imageError turns a failure to get an image into the status an action
-// reports: FailedPrecondition naming the image, the phase and the reason
-// for problems with the image or the registry, Unavailable for this
-// machine's own trouble, the context's code when the caller gave up.
+// imageError turns a failure to get an image into the error an action
+// reports: errkind.Precondition naming the image, the phase and the reason
+// for problems with the image or the registry (the action cannot run on
+// it anywhere), errkind.Unavailable for this machine's own trouble. Errors
+// that already have a kind keep it: a malformed reference is Invalid, and
+// the context's error says the caller gave up.
 func imageError(value string, err error) error {
-	if _, ok := status.FromError(err); ok {
+	if errkind.Of(err) != errkind.Unknown {
 		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return status.FromContextError(err).Err()
 	}
 	prefix := fmt.Sprintf("container-image %q", value)
 	var pe *phaseError
@@ -54,9 +51,9 @@ func imageError(value string, err error) error {
 	}
 	reason, ok := imageReason(err)
 	if !ok {
-		return status.Errorf(codes.Unavailable, "%s: %v", prefix, err)
+		return errkind.New(errkind.Unavailable, "%s: %w", prefix, err)
 	}
-	return status.Errorf(codes.FailedPrecondition, "%s: %s: %v", prefix, reason, err)
+	return errkind.New(errkind.Precondition, "%s: %s: %w", prefix, reason, err)
 }
 
 func imageReason(err error) (string, bool) {

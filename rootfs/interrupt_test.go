@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/compression"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"google.golang.org/grpc/codes"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/rootfs"
 	rt "github.com/sandbarn/sandbarn/rootfs/registrytest"
 )
@@ -93,7 +93,7 @@ func TestCancelledUnpackLeavesNoTree(t *testing.T) {
 	ca := &cancelAfter{limit: 4 << 20, cancel: cancel}
 	s := openStore(t, rootfs.Config{Directory: dir, Transport: ca})
 	_, err := s.Acquire(ctx, "docker://"+reg.Host+"/test/big:latest")
-	if code(err) != codes.Canceled {
+	if !errkind.Is(err, errkind.Canceled) {
 		t.Fatalf("got %v, want Canceled", err)
 	}
 	// The work goes on briefly after the caller leaves; wait for it.

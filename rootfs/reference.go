@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 const dockerScheme = "docker://"
@@ -19,12 +19,12 @@ func IsDefault(value string) bool {
 
 // ParseReference parses a container-image value ("docker://REF", or a
 // bare REF as the image commands take it) into a reference with a tag or
-// a digest. It fails with InvalidArgument for other schemes and
+// a digest. It fails with errkind.Invalid for other schemes and
 // malformed references.
 func ParseReference(value string, insecure []string) (name.Reference, error) {
 	s := strings.TrimPrefix(value, dockerScheme)
 	if i := strings.Index(s, "://"); i >= 0 {
-		return nil, status.Errorf(codes.InvalidArgument, "container-image %q: only docker:// references are supported", value)
+		return nil, errkind.New(errkind.Invalid, "container-image %q: only docker:// references are supported", value)
 	}
 	var opts []name.Option
 	for _, host := range insecure {
@@ -34,7 +34,7 @@ func ParseReference(value string, insecure []string) (name.Reference, error) {
 	}
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "container-image %q: %v", value, err)
+		return nil, errkind.New(errkind.Invalid, "container-image %q: %w", value, err)
 	}
 	return ref, nil
 }

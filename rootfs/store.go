@@ -14,8 +14,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // Store holds unpacked images on local disk. One Store per directory per
@@ -120,9 +120,10 @@ func (s *Store) cleanTemp() error {
 
 // Acquire returns the tree for a container-image value, fetching it if
 // needed, or nil for "" and "none" (the runner's default rootfs).
-// Concurrent calls for the same image share one pull. Errors are gRPC
-// statuses: FailedPrecondition naming the image and the reason when the
-// image cannot be had, InvalidArgument for a malformed value.
+// Concurrent calls for the same image share one pull. Errors have kinds
+// (errkind): Precondition naming the image and the reason when the image
+// cannot be had, Invalid for a malformed value, Unavailable for this
+// machine's own trouble.
 func (s *Store) Acquire(ctx context.Context, value string) (*Tree, error) {
 	if IsDefault(value) {
 		return nil, nil
@@ -149,7 +150,7 @@ func (s *Store) Acquire(ctx context.Context, value string) (*Tree, error) {
 			return nil, imageError(value, err)
 		}
 	}
-	return nil, status.Errorf(codes.Unavailable, "container-image %q: the tree was evicted as soon as it was unpacked; is the store's size limit too small?", value)
+	return nil, errkind.New(errkind.Unavailable, "container-image %q: the tree was evicted as soon as it was unpacked; is the store's size limit too small?", value)
 }
 
 func (s *Store) localDirectory(value string) (string, bool) {

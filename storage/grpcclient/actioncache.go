@@ -6,11 +6,11 @@ import (
 	"io"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // maxActionResultBytes bounds a serialized ActionResult passed to Put; a
@@ -39,11 +39,11 @@ func (c *ActionCache) Get(ctx context.Context, d digest.Digest) (io.ReadCloser, 
 		DigestFunction: d.Function,
 	})
 	if err != nil {
-		return nil, err
+		return nil, errkind.FromStatus(err)
 	}
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(result)
 	if err != nil {
-		return nil, status.Errorf(codes.Internal, "marshal action result: %v", err)
+		return nil, errkind.New(errkind.Internal, "marshal action result: %w", err)
 	}
 	return io.NopCloser(bytes.NewReader(data)), nil
 }
@@ -55,11 +55,11 @@ func (c *ActionCache) Put(ctx context.Context, d digest.Digest, r io.Reader) err
 		return err
 	}
 	if len(data) > maxActionResultBytes {
-		return status.Errorf(codes.InvalidArgument, "action result for %s is larger than %d bytes", d, maxActionResultBytes)
+		return errkind.New(errkind.Invalid, "action result for %s is larger than %d bytes", d, maxActionResultBytes)
 	}
 	result := &remoteexecution.ActionResult{}
 	if err := proto.Unmarshal(data, result); err != nil {
-		return status.Errorf(codes.InvalidArgument, "action result for %s: %v", d, err)
+		return errkind.New(errkind.Invalid, "action result for %s: %w", d, err)
 	}
 	_, err = c.ac.UpdateActionResult(ctx, &remoteexecution.UpdateActionResultRequest{
 		InstanceName:   digest.JoinInstance(c.instance, d.Instance),
@@ -67,7 +67,7 @@ func (c *ActionCache) Put(ctx context.Context, d digest.Digest, r io.Reader) err
 		ActionResult:   result,
 		DigestFunction: d.Function,
 	})
-	return err
+	return errkind.FromStatus(err)
 }
 
 // FindMissing looks each action up; the ActionCache service has no batch
@@ -77,7 +77,7 @@ func (c *ActionCache) FindMissing(ctx context.Context, digests []digest.Digest) 
 	for _, d := range digests {
 		r, err := c.Get(ctx, d)
 		switch {
-		case status.Code(err) == codes.NotFound:
+		case errkind.Is(err, errkind.NotFound):
 			missing = append(missing, d)
 		case err != nil:
 			return nil, err

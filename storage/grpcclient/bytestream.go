@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/genproto/googleapis/bytestream"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // readResourceName is "{instance}/blobs/{hash}/{size}".
@@ -55,7 +56,7 @@ func (c *CAS) streamRead(ctx context.Context, d digest.Digest) (io.ReadCloser, e
 		if err := r.next(); err != nil {
 			cancel()
 			if errors.Is(err, io.EOF) {
-				err = status.Errorf(codes.DataLoss, "blob %s: server sent no data", d)
+				err = errkind.New(errkind.DataLoss, "blob %s: server sent no data", d)
 			}
 			return nil, err
 		}
@@ -79,7 +80,7 @@ type streamReader struct {
 func (r *streamReader) open() error {
 	stream, err := r.c.bs.Read(r.ctx, &bytestream.ReadRequest{ResourceName: r.c.readResourceName(r.d), ReadOffset: r.offset})
 	r.stream = stream
-	return err
+	return errkind.FromStatus(err)
 }
 
 // next receives one message into buf, resuming after a retryable break.
@@ -91,6 +92,7 @@ func (r *streamReader) next() error {
 			r.offset += int64(len(msg.Data))
 			return nil
 		}
+		err = errkind.FromStatus(err)
 		if errors.Is(err, io.EOF) || !retryable(err) || r.resumes == maxReadResumes || r.ctx.Err() != nil {
 			return err
 		}
@@ -158,13 +160,15 @@ func (c *CAS) streamWrite(ctx context.Context, d digest.Digest, r io.Reader) err
 // retryable reports errors that a broken connection or a busy server
 // produce, as opposed to a refusal of the request.
 func retryable(err error) bool {
-	st, ok := status.FromError(err)
-	if !ok {
-		// Not from gRPC: the source failed, and resuming will not help.
+	// Only errors that carry a status, the server's or this client's
+	// checks of its answers, can be cured by resuming; a plain error comes
+	// from the source being uploaded. errkind.Of cannot tell them apart
+	// (both may be Unknown), so this client edge asks gRPC.
+	if _, ok := status.FromError(err); !ok {
 		return false
 	}
-	switch st.Code() {
-	case codes.Unavailable, codes.Aborted, codes.Internal, codes.Unknown:
+	switch errkind.Of(err) {
+	case errkind.Unavailable, errkind.Aborted, errkind.Internal, errkind.Unknown:
 		return true
 	}
 	return false
@@ -177,7 +181,7 @@ func (c *CAS) writeFrom(ctx context.Context, d digest.Digest, name string, r io.
 	defer cancel()
 	stream, err := c.bs.Write(ctx)
 	if err != nil {
-		return err
+		return errkind.FromStatus(err)
 	}
 	buf := make([]byte, c.chunkBytes)
 	first := true
@@ -202,7 +206,7 @@ func (c *CAS) writeFrom(ctx context.Context, d digest.Digest, name string, r io.
 				// The server ended the stream; its reason is in the response.
 				return c.finishWrite(stream, d)
 			}
-			return err
+			return errkind.FromStatus(err)
 		}
 		offset += int64(n)
 		if last {
@@ -215,7 +219,7 @@ func (c *CAS) writeFrom(ctx context.Context, d digest.Digest, name string, r io.
 func expectEOF(d digest.Digest, r io.Reader) error {
 	var one [1]byte
 	if n, _ := io.ReadFull(r, one[:]); n > 0 {
-		return status.Errorf(codes.InvalidArgument, "blob %s: source is longer than %d bytes", d, d.Size)
+		return errkind.New(errkind.Invalid, "blob %s: source is longer than %d bytes", d, d.Size)
 	}
 	return nil
 }
@@ -223,10 +227,10 @@ func expectEOF(d digest.Digest, r io.Reader) error {
 func (c *CAS) finishWrite(stream bytestream.ByteStream_WriteClient, d digest.Digest) error {
 	resp, err := stream.CloseAndRecv()
 	if err != nil {
-		return err
+		return errkind.FromStatus(err)
 	}
 	if resp.CommittedSize != d.Size {
-		return status.Errorf(codes.Internal, "blob %s: server committed %d bytes", d, resp.CommittedSize)
+		return errkind.New(errkind.Internal, "blob %s: server committed %d bytes", d, resp.CommittedSize)
 	}
 	return nil
 }

@@ -6,11 +6,13 @@ import (
 	"io"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/genproto/googleapis/bytestream"
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // findMissingBatch bounds the digests per FindMissingBlobs request; at
@@ -69,12 +71,12 @@ func (c *CAS) batchRead(ctx context.Context, d digest.Digest) ([]byte, error) {
 		DigestFunction: d.Function,
 	})
 	if err != nil {
-		return nil, err
+		return nil, errkind.FromStatus(err)
 	}
 	if len(resp.Responses) != 1 {
-		return nil, status.Errorf(codes.Internal, "BatchReadBlobs for %s returned %d responses, want 1", d, len(resp.Responses))
+		return nil, errkind.New(errkind.Internal, "BatchReadBlobs for %s returned %d responses, want 1", d, len(resp.Responses))
 	}
-	if err := status.FromProto(resp.Responses[0].Status).Err(); err != nil {
+	if err := entryError(resp.Responses[0].Status); err != nil {
 		return nil, err
 	}
 	return resp.Responses[0].Data, nil
@@ -99,7 +101,7 @@ func readExactly(d digest.Digest, r io.Reader) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) != d.Size {
-		return nil, status.Errorf(codes.InvalidArgument, "blob %s: source has %d bytes, digest says %d", d, len(data), d.Size)
+		return nil, errkind.New(errkind.Invalid, "blob %s: source has %d bytes, digest says %d", d, len(data), d.Size)
 	}
 	return data, nil
 }
@@ -111,12 +113,20 @@ func (c *CAS) batchUpdate(ctx context.Context, d digest.Digest, data []byte) err
 		DigestFunction: d.Function,
 	})
 	if err != nil {
-		return err
+		return errkind.FromStatus(err)
 	}
 	if len(resp.Responses) != 1 {
-		return status.Errorf(codes.Internal, "BatchUpdateBlobs for %s returned %d responses, want 1", d, len(resp.Responses))
+		return errkind.New(errkind.Internal, "BatchUpdateBlobs for %s returned %d responses, want 1", d, len(resp.Responses))
 	}
-	return status.FromProto(resp.Responses[0].Status).Err()
+	return entryError(resp.Responses[0].Status)
+}
+
+// entryError is the error a batch response gives one blob, nil for OK, as
+// a kind error like those of the calls themselves. The status is a proto
+// inside the response rather than the call's error, so this client edge
+// reads it as a gRPC status before giving it its kind.
+func entryError(s *rpcstatus.Status) error {
+	return errkind.FromStatus(status.FromProto(s).Err())
 }
 
 // FindMissing asks in batches and maps the answers back to the caller's
@@ -157,7 +167,7 @@ func (c *CAS) findMissing(ctx context.Context, digests []digest.Digest) ([]diges
 	}
 	resp, err := c.cas.FindMissingBlobs(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, errkind.FromStatus(err)
 	}
 	var missing []digest.Digest
 	for _, p := range resp.MissingBlobDigests {

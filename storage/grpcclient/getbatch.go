@@ -5,11 +5,11 @@ import (
 	"io"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"golang.org/x/sync/errgroup"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // batchReadConcurrency bounds the BatchReadBlobs requests one GetBatch has
@@ -110,7 +110,7 @@ func (c *CAS) readBatch(ctx context.Context, batch []digest.Digest, fn storage.B
 	}
 	resp, err := c.cas.BatchReadBlobs(ctx, req)
 	if err != nil {
-		return err
+		return errkind.FromStatus(err)
 	}
 	for _, r := range resp.Responses {
 		if r.Digest == nil {
@@ -127,7 +127,7 @@ func (c *CAS) readBatch(ctx context.Context, batch []digest.Digest, fn storage.B
 		}
 	}
 	for _, d := range wanted {
-		if err := fn(d, nil, status.Errorf(codes.Internal, "BatchReadBlobs returned no response for blob %s", d)); err != nil {
+		if err := fn(d, nil, errkind.New(errkind.Internal, "BatchReadBlobs returned no response for blob %s", d)); err != nil {
 			return err
 		}
 	}
@@ -137,14 +137,15 @@ func (c *CAS) readBatch(ctx context.Context, batch []digest.Digest, fn storage.B
 // checkBatchEntry returns the entry's own error, or DataLoss when its data
 // does not hash to the digest.
 func checkBatchEntry(d digest.Digest, r *remoteexecution.BatchReadBlobsResponse_Response) error {
-	if err := status.FromProto(r.Status).Err(); err != nil {
+	if err := entryError(r.Status); err != nil {
 		return err
 	}
 	if r.Compressor != remoteexecution.Compressor_IDENTITY {
-		return status.Errorf(codes.Internal, "blob %s: server sent it compressed with %s, which was not asked for", d, r.Compressor)
+		return errkind.New(errkind.Internal, "blob %s: server sent it compressed with %s, which was not asked for", d, r.Compressor)
 	}
 	if err := d.VerifyBytes(r.Data); err != nil {
-		return status.Errorf(codes.DataLoss, "%s", status.Convert(err).Message())
+		// The request was fine; what arrived is not the blob.
+		return errkind.New(errkind.DataLoss, "%w", err)
 	}
 	return nil
 }

@@ -10,15 +10,15 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/storage/grpcclient"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/memory"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 )
 
 // corruptingCAS flips the first byte of the blobs in bad, so the server
@@ -132,7 +132,7 @@ func TestGetBatchPacksBlobsAndReportsEachFailure(t *testing.T) {
 	for d, want := range contents {
 		r := got[d]
 		if d == corrupt {
-			if status.Code(r.err) != codes.DataLoss {
+			if !errkind.Is(r.err, errkind.DataLoss) {
 				t.Errorf("corrupt blob: %v, want DataLoss", r.err)
 			}
 			continue
@@ -141,7 +141,7 @@ func TestGetBatchPacksBlobsAndReportsEachFailure(t *testing.T) {
 			t.Errorf("blob %s: err %v, %d bytes, want %d", d, r.err, len(r.data), len(want))
 		}
 	}
-	if status.Code(got[missing].err) != codes.NotFound {
+	if !errkind.Is(got[missing].err, errkind.NotFound) {
 		t.Errorf("missing blob: %v, want NotFound", got[missing].err)
 	}
 	// 300 blobs of about 1 KiB in 64 KiB batches: a handful of requests,
@@ -164,7 +164,7 @@ func TestGetBatchStopsWhenCallbackFails(t *testing.T) {
 		digests = append(digests, d)
 	}
 	cas := serveMemory(t, backing, &batchCounter{}, 16<<10)
-	stop := status.Error(codes.Aborted, "enough")
+	stop := errkind.New(errkind.Aborted, "enough")
 	var calls atomic.Int64
 	returned := make(chan struct{})
 	err := cas.GetBatch(ctx, digests, func(d digest.Digest, data []byte, err error) error {

@@ -6,8 +6,10 @@ import (
 	"io"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage/digest"
 	"google.golang.org/grpc"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 // GetTree returns every directory below root (root first, breadth first as
@@ -25,7 +27,7 @@ func GetTree(ctx context.Context, conn grpc.ClientConnInterface, instance string
 			DigestFunction: root.Function,
 		})
 		if err != nil {
-			return nil, err
+			return nil, errkind.FromStatus(err)
 		}
 		token = ""
 		for {
@@ -34,7 +36,7 @@ func GetTree(ctx context.Context, conn grpc.ClientConnInterface, instance string
 				break
 			}
 			if err != nil {
-				return nil, err
+				return nil, errkind.FromStatus(err)
 			}
 			dirs = append(dirs, resp.Directories...)
 			token = resp.NextPageToken

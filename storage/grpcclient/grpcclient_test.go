@@ -3,6 +3,7 @@ package grpcclient_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -10,18 +11,20 @@ import (
 	"testing"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/digest"
-	"github.com/sandbarn/sandbarn/storage/grpcclient"
-	"github.com/sandbarn/sandbarn/storage/grpcservers"
-	"github.com/sandbarn/sandbarn/storage/local"
-	"github.com/sandbarn/sandbarn/storage/storagetest"
 	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/digest"
+	"github.com/sandbarn/sandbarn/storage/grpcclient"
+	"github.com/sandbarn/sandbarn/storage/grpcservers"
+	"github.com/sandbarn/sandbarn/storage/local"
+	"github.com/sandbarn/sandbarn/storage/storagetest"
 )
 
 const maxMessage = 4 << 20
@@ -90,7 +93,7 @@ func TestInstancePrefixAndSmallBatches(t *testing.T) {
 		if size > 0 {
 			bad := append([]byte{}, data...)
 			bad[0]++
-			if err := storage.PutBytes(ctx, cas, d, bad); status.Code(err) != codes.InvalidArgument {
+			if err := storage.PutBytes(ctx, cas, d, bad); !errkind.Is(err, errkind.Invalid) {
 				t.Fatalf("Put of wrong %d bytes: %v", size, err)
 			}
 		}
@@ -120,7 +123,7 @@ func TestActionCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The output is not in the CAS yet, so the result is not served.
-	if _, err := st.ac.Get(ctx, a); status.Code(err) != codes.NotFound {
+	if _, err := st.ac.Get(ctx, a); !errkind.Is(err, errkind.NotFound) {
 		t.Fatalf("Get with a missing output: %v", err)
 	}
 	if err := storage.PutBytes(ctx, st.cas, od, out); err != nil {
@@ -142,8 +145,27 @@ func TestActionCache(t *testing.T) {
 	if err != nil || len(missing) != 1 || missing[0] != b {
 		t.Errorf("FindMissing = %v, %v; want only %s", missing, err, b)
 	}
-	if err := storage.PutBytes(ctx, st.ac, a, []byte{0xff, 0xff}); status.Code(err) != codes.InvalidArgument {
+	if err := storage.PutBytes(ctx, st.ac, a, []byte{0xff, 0xff}); !errkind.Is(err, errkind.Invalid) {
 		t.Errorf("Put of bytes that are no ActionResult: %v", err)
+	}
+}
+
+// Errors from the server come back as kind errors carrying the server's own
+// message, so that a caller's context reads "context: message" without
+// gRPC's "rpc error: code = ..." in between.
+func TestServerErrorsAreKindErrors(t *testing.T) {
+	st := newStack(t)
+	ctx := context.Background()
+	small := digest.OfBytes("", []byte("never stored"))
+	large := digest.OfBytes("", bytes.Repeat([]byte("never stored"), maxMessage/8))
+	_, casErr := st.cas.Get(ctx, small)
+	_, streamErr := st.cas.Get(ctx, large)
+	_, acErr := st.ac.Get(ctx, small)
+	for what, err := range map[string]error{"batch read": casErr, "ByteStream read": streamErr, "Action Cache read": acErr} {
+		msg := fmt.Errorf("context: %w", err).Error()
+		if !errkind.Is(err, errkind.NotFound) || strings.Contains(msg, "rpc error") || !strings.HasSuffix(msg, "not found") {
+			t.Errorf("%s of a missing blob: %q (kind %v), want NotFound with the server's message", what, msg, errkind.Of(err))
+		}
 	}
 }
 
@@ -234,7 +256,7 @@ func TestPutResumesAfterDroppedStream(t *testing.T) {
 	// A source that cannot seek is not resumed: the error reaches the caller.
 	d2 := digest.OfBytes("", append(data, 'x'))
 	err = cas.Put(ctx, d2, io.MultiReader(bytes.NewReader(data), strings.NewReader("x")))
-	if status.Code(err) != codes.Unavailable || len(dr.starts) != 3 {
+	if !errkind.Is(err, errkind.Unavailable) || len(dr.starts) != 3 {
 		t.Fatalf("dropped upload from a plain reader: %v after %d streams", err, len(dr.starts))
 	}
 }

@@ -5,9 +5,8 @@ import (
 	"hash"
 	"io"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // verifyingReader hashes what passes through it and turns the final EOF
@@ -30,12 +29,12 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 	v.h.Write(p[:n])
 	v.n += int64(n)
 	if v.n > v.d.Size {
-		return n, status.Errorf(codes.DataLoss, "blob %s: server sent more than %d bytes", v.d, v.d.Size)
+		return n, errkind.New(errkind.DataLoss, "blob %s: server sent more than %d bytes", v.d, v.d.Size)
 	}
 	if err == io.EOF && !v.done {
 		v.done = true
 		if verr := v.d.Verify(hex.EncodeToString(v.h.Sum(nil)), v.n); verr != nil {
-			return n, status.Errorf(codes.DataLoss, "%s", status.Convert(verr).Message())
+			return n, errkind.New(errkind.DataLoss, "%w", verr)
 		}
 	}
 	return n, err

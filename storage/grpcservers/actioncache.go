@@ -4,11 +4,11 @@ import (
 	"context"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 )
 
 // ActionCache serves cached ActionResults, stored serialized in a
@@ -45,14 +45,14 @@ func (s *ActionCache) GetActionResult(ctx context.Context, req *remoteexecution.
 	}
 	refs, err := storage.ActionResultBlobs(req.InstanceName, req.DigestFunction, result)
 	if err != nil {
-		return nil, status.Errorf(codes.NotFound, "cached result for %s is unusable: %s", d, status.Convert(err).Message())
+		return nil, errkind.New(errkind.NotFound, "cached result for %s is unusable: %w", d, err)
 	}
 	missing, err := s.cas.FindMissing(ctx, refs)
 	if err != nil {
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, status.Errorf(codes.NotFound, "cached result for %s refers to %d blobs missing from the CAS, e.g. %s", d, len(missing), missing[0])
+		return nil, errkind.New(errkind.NotFound, "cached result for %s refers to %d blobs missing from the CAS, e.g. %s", d, len(missing), missing[0])
 	}
 	s.inline(ctx, req, result)
 	return result, nil
@@ -93,14 +93,14 @@ func (s *ActionCache) UpdateActionResult(ctx context.Context, req *remoteexecuti
 		return nil, err
 	}
 	if req.ActionResult == nil {
-		return nil, status.Error(codes.InvalidArgument, "action_result is missing")
+		return nil, errkind.New(errkind.Invalid, "action_result is missing")
 	}
 	if _, err := storage.ActionResultBlobs(req.InstanceName, req.DigestFunction, req.ActionResult); err != nil {
 		return nil, err
 	}
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(req.ActionResult)
 	if err != nil {
-		return nil, status.Errorf(codes.InvalidArgument, "marshal action result: %v", err)
+		return nil, errkind.New(errkind.Invalid, "marshal action result: %w", err)
 	}
 	if err := storage.PutBytes(ctx, s.ac, d, data); err != nil {
 		return nil, err

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"io"
 
+	"google.golang.org/genproto/googleapis/bytestream"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/genproto/googleapis/bytestream"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // readChunkBytes is the most data one ReadResponse carries; big enough
@@ -40,10 +40,10 @@ func (s *ByteStream) Read(req *bytestream.ReadRequest, stream bytestream.ByteStr
 	}
 	d := name.digest
 	if req.ReadOffset < 0 || req.ReadLimit < 0 {
-		return status.Errorf(codes.InvalidArgument, "negative read_offset %d or read_limit %d", req.ReadOffset, req.ReadLimit)
+		return errkind.New(errkind.Invalid, "negative read_offset %d or read_limit %d", req.ReadOffset, req.ReadLimit)
 	}
 	if req.ReadOffset > d.Size {
-		return status.Errorf(codes.OutOfRange, "read_offset %d is past the end of blob %s", req.ReadOffset, d)
+		return errkind.New(errkind.OutOfRange, "read_offset %d is past the end of blob %s", req.ReadOffset, d)
 	}
 	length := d.Size - req.ReadOffset
 	if req.ReadLimit > 0 && req.ReadLimit < length {
@@ -55,7 +55,7 @@ func (s *ByteStream) Read(req *bytestream.ReadRequest, stream bytestream.ByteStr
 	}
 	defer r.Close()
 	if err := skip(r, req.ReadOffset); err != nil {
-		return status.Errorf(codes.Internal, "blob %s: seek to %d: %v", d, req.ReadOffset, err)
+		return errkind.New(errkind.Internal, "blob %s: seek to %d: %w", d, req.ReadOffset, err)
 	}
 	return sendChunks(stream, r, d, length, min(readChunkBytes, s.opts.MaxMessageSizeBytes/2))
 }
@@ -79,7 +79,7 @@ func sendChunks(stream bytestream.ByteStream_ReadServer, r io.Reader, d digest.D
 	for length > 0 {
 		n, err := io.ReadFull(r, buf[:min(int64(len(buf)), length)])
 		if err != nil {
-			return status.Errorf(codes.DataLoss, "blob %s ended %d bytes early: %v", d, length-int64(n), err)
+			return errkind.New(errkind.DataLoss, "blob %s ended %d bytes early: %w", d, length-int64(n), err)
 		}
 		if err := stream.Send(&bytestream.ReadResponse{Data: buf[:n]}); err != nil {
 			return err
@@ -123,9 +123,11 @@ func (s *ByteStream) writeResumable(stream bytestream.ByteStream_WriteServer, na
 	u, err := s.uploads.acquire(ctx, name)
 	if err != nil {
 		if ctx.Err() != nil {
-			return status.FromContextError(err).Err()
+			// The context's error has its own kind (Canceled or
+			// DeadlineExceeded), which the edge maps to its code.
+			return err
 		}
-		return status.Errorf(codes.Internal, "upload %s: %v", req.ResourceName, err)
+		return errkind.New(errkind.Internal, "upload %s: %w", req.ResourceName, err)
 	}
 	var direct *directPut
 	if req.WriteOffset == 0 {
@@ -144,7 +146,7 @@ func (s *ByteStream) writeResumable(stream bytestream.ByteStream_WriteServer, na
 	} else {
 		direct.abort()
 	}
-	if err != nil && status.Code(err) != codes.InvalidArgument {
+	if err != nil && !errkind.Is(err, errkind.Invalid) {
 		// Storage trouble, not the client's data: keep it for a retry.
 		s.uploads.release(u)
 		return err
@@ -162,7 +164,7 @@ func (s *ByteStream) writeResumable(stream bytestream.ByteStream_WriteServer, na
 func (s *ByteStream) store(ctx context.Context, u *partialUpload, direct *directPut) error {
 	if direct != nil {
 		err := direct.finish()
-		if err == nil || status.Code(err) == codes.InvalidArgument {
+		if err == nil || errkind.Is(err, errkind.Invalid) {
 			return err
 		}
 	}
@@ -177,34 +179,34 @@ func (s *ByteStream) receive(stream bytestream.ByteStream_WriteServer, u *partia
 	if req.WriteOffset == 0 && u.committed > 0 {
 		// The client starts over rather than resuming.
 		if err := u.file.Truncate(0); err != nil {
-			return false, status.Errorf(codes.Internal, "restart upload: %v", err)
+			return false, errkind.New(errkind.Internal, "restart upload: %w", err)
 		}
 		u.committed = 0
 	}
 	for {
 		if req.ResourceName != "" && req.ResourceName != first {
-			return false, status.Errorf(codes.InvalidArgument, "resource name changed within one Write stream from %q to %q", first, req.ResourceName)
+			return false, errkind.New(errkind.Invalid, "resource name changed within one Write stream from %q to %q", first, req.ResourceName)
 		}
 		if req.WriteOffset != u.committed {
-			return false, status.Errorf(codes.InvalidArgument, "write_offset %d does not match the committed size %d; ask QueryWriteStatus", req.WriteOffset, u.committed)
+			return false, errkind.New(errkind.Invalid, "write_offset %d does not match the committed size %d; ask QueryWriteStatus", req.WriteOffset, u.committed)
 		}
 		if u.committed+int64(len(req.Data)) > u.digest.Size {
-			return true, status.Errorf(codes.InvalidArgument, "upload %s: more data than the digest's %d bytes", first, u.digest.Size)
+			return true, errkind.New(errkind.Invalid, "upload %s: more data than the digest's %d bytes", first, u.digest.Size)
 		}
 		if _, err := u.file.WriteAt(req.Data, u.committed); err != nil {
-			return false, status.Errorf(codes.Internal, "write upload data: %v", err)
+			return false, errkind.New(errkind.Internal, "write upload data: %w", err)
 		}
 		u.committed += int64(len(req.Data))
 		direct.write(req.Data)
 		if req.FinishWrite {
 			if u.committed != u.digest.Size {
-				return true, status.Errorf(codes.InvalidArgument, "upload %s finished at %d bytes, digest says %d", first, u.committed, u.digest.Size)
+				return true, errkind.New(errkind.Invalid, "upload %s finished at %d bytes, digest says %d", first, u.committed, u.digest.Size)
 			}
 			return true, nil
 		}
 		next, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return false, status.Errorf(codes.InvalidArgument, "upload %s: stream ended at %d bytes without finish_write", first, u.committed)
+			return false, errkind.New(errkind.Invalid, "upload %s: stream ended at %d bytes without finish_write", first, u.committed)
 		}
 		if err != nil {
 			return false, err
@@ -213,11 +215,12 @@ func (s *ByteStream) receive(stream bytestream.ByteStream_WriteServer, u *partia
 	}
 }
 
-// commit hands the received file to the CAS, which verifies the digest.
+// commit hands the received file to the CAS, which verifies the digest. A
+// backend error without a kind is the server's fault, not the client's.
 func (s *ByteStream) commit(ctx context.Context, u *partialUpload) error {
 	err := s.cas.Put(ctx, u.digest, io.NewSectionReader(u.file, 0, u.committed))
-	if err != nil && status.Code(err) == codes.Unknown {
-		return status.Errorf(codes.Internal, "store blob %s: %v", u.digest, err)
+	if err != nil && errkind.Of(err) == errkind.Unknown {
+		return errkind.New(errkind.Internal, "store blob %s: %w", u.digest, err)
 	}
 	return err
 }
@@ -239,7 +242,8 @@ func (s *ByteStream) QueryWriteStatus(ctx context.Context, req *bytestream.Query
 	}
 	n, err := s.uploads.committed(ctx, name)
 	if err != nil {
-		return nil, status.FromContextError(err).Err()
+		// Only the context's error, whose kind the edge maps.
+		return nil, err
 	}
 	return &bytestream.QueryWriteStatusResponse{CommittedSize: n}, nil
 }

@@ -5,11 +5,11 @@ import (
 	"context"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // CAS serves ContentAddressableStorage over a BlobAccess.
@@ -59,7 +59,7 @@ func (s *CAS) BatchUpdateBlobs(ctx context.Context, req *remoteexecution.BatchUp
 		total += int64(len(r.Data))
 	}
 	if limit := s.opts.MaxBatchTotalSizeBytes(); total > limit {
-		return nil, status.Errorf(codes.InvalidArgument, "batch of %d bytes exceeds the limit of %d bytes; send large blobs through ByteStream", total, limit)
+		return nil, errkind.New(errkind.Invalid, "batch of %d bytes exceeds the limit of %d bytes; send large blobs through ByteStream", total, limit)
 	}
 	resp := &remoteexecution.BatchUpdateBlobsResponse{Responses: make([]*remoteexecution.BatchUpdateBlobsResponse_Response, len(req.Requests))}
 	forEach(len(req.Requests), func(i int) {
@@ -74,7 +74,7 @@ func (s *CAS) BatchUpdateBlobs(ctx context.Context, req *remoteexecution.BatchUp
 
 func (s *CAS) updateOne(ctx context.Context, req *remoteexecution.BatchUpdateBlobsRequest, r *remoteexecution.BatchUpdateBlobsRequest_Request) error {
 	if r.Compressor != remoteexecution.Compressor_IDENTITY {
-		return status.Errorf(codes.InvalidArgument, "compressor %s is not supported; send blobs uncompressed", r.Compressor)
+		return errkind.New(errkind.Invalid, "compressor %s is not supported; send blobs uncompressed", r.Compressor)
 	}
 	d, err := digest.FromProto(req.InstanceName, req.DigestFunction, r.Digest)
 	if err != nil {
@@ -100,12 +100,12 @@ func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchRead
 		framed += d.Size + readEntryOverheadBytes
 	}
 	if limit := s.opts.MaxBatchTotalSizeBytes(); total > limit {
-		return nil, status.Errorf(codes.InvalidArgument, "batch of %d bytes exceeds the limit of %d bytes; read large blobs through ByteStream", total, limit)
+		return nil, errkind.New(errkind.Invalid, "batch of %d bytes exceeds the limit of %d bytes; read large blobs through ByteStream", total, limit)
 	}
 	// Many tiny blobs can fit the data limit yet overflow the message with
 	// digests and statuses; say so instead of failing in the transport.
 	if framed > int64(s.opts.MaxMessageSizeBytes) {
-		return nil, status.Errorf(codes.InvalidArgument, "batch of %d blobs would make a response of about %d bytes, above the message limit of %d; split it", len(digests), framed, s.opts.MaxMessageSizeBytes)
+		return nil, errkind.New(errkind.Invalid, "batch of %d blobs would make a response of about %d bytes, above the message limit of %d; split it", len(digests), framed, s.opts.MaxMessageSizeBytes)
 	}
 	resp := &remoteexecution.BatchReadBlobsResponse{Responses: make([]*remoteexecution.BatchReadBlobsResponse_Response, len(digests))}
 	forEach(len(digests), func(i int) {
@@ -135,10 +135,12 @@ func digestsFromProto(instance string, fn remoteexecution.DigestFunction_Value, 
 }
 
 // statusProto turns an error into the google.rpc.Status that batch
-// responses carry per entry; nil becomes OK.
+// responses carry per entry; nil becomes OK. These statuses travel inside
+// the response rather than as the call's error, so the interceptors never
+// see them: the edge's mapping is applied here instead.
 func statusProto(err error) *rpcstatus.Status {
 	if err == nil {
 		return &rpcstatus.Status{}
 	}
-	return status.Convert(err).Proto()
+	return errkind.Status(err).Proto()
 }

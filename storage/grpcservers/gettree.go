@@ -4,11 +4,11 @@ import (
 	"context"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 )
 
 // GetTree streams the directories below root_digest breadth first, each
@@ -26,7 +26,7 @@ func (s *CAS) GetTree(req *remoteexecution.GetTreeRequest, stream remoteexecutio
 		return err
 	}
 	if req.PageSize < 0 {
-		return status.Errorf(codes.InvalidArgument, "negative page_size %d", req.PageSize)
+		return errkind.New(errkind.Invalid, "negative page_size %d", req.PageSize)
 	}
 	offset, err := decodePageToken(req.PageToken, root)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *CAS) GetTree(req *remoteexecution.GetTreeRequest, stream remoteexecutio
 		if _, ok, err := w.next(); err != nil {
 			return err
 		} else if !ok {
-			return status.Error(codes.InvalidArgument, "page token points past the end of the tree")
+			return errkind.New(errkind.Invalid, "page token points past the end of the tree")
 		}
 	}
 	budget := s.opts.MaxMessageSizeBytes - batchOverheadBytes/4
@@ -120,7 +120,7 @@ func (w *treeWalker) peek() (*remoteexecution.Directory, bool, error) {
 		err := storage.GetProto(w.ctx, w.cas, d, w.maxSize, dir)
 		first := !w.started
 		w.started = true
-		if status.Code(err) == codes.NotFound && !first {
+		if errkind.Is(err, errkind.NotFound) && !first {
 			continue
 		}
 		if err != nil {
@@ -129,7 +129,7 @@ func (w *treeWalker) peek() (*remoteexecution.Directory, bool, error) {
 		for _, child := range dir.Directories {
 			cd, err := digest.FromProto(d.Instance, d.Function, child.Digest)
 			if err != nil {
-				return nil, false, status.Errorf(codes.InvalidArgument, "directory %s, child %q: %v", d, child.Name, status.Convert(err).Message())
+				return nil, false, errkind.New(errkind.Invalid, "directory %s, child %q: %w", d, child.Name, err)
 			}
 			if !w.seen[cd.Key()] {
 				w.seen[cd.Key()] = true

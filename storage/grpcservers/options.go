@@ -6,6 +6,8 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"google.golang.org/grpc"
+
+	"github.com/sandbarn/sandbarn/errkind"
 )
 
 // DefaultMaxMessageSizeBytes is gRPC's own default receive limit.
@@ -65,11 +67,14 @@ func (o Options) MaxBatchTotalSizeBytes() int64 {
 }
 
 // ServerOptions returns the grpc.Server options that make gRPC itself
-// enforce the message limit; pass them to grpc.NewServer.
+// enforce the message limit and map every handler's error to its gRPC
+// status once, at this edge (errkind.ServerOptions); pass them to
+// grpc.NewServer. The mapping covers every service on that server, so a
+// scheduler sharing it returns kind errors too.
 func (o Options) ServerOptions() []grpc.ServerOption {
 	o = o.withDefaults()
-	return []grpc.ServerOption{
+	return append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(o.MaxMessageSizeBytes),
 		grpc.MaxSendMsgSize(o.MaxMessageSizeBytes),
-	}
+	}, errkind.ServerOptions()...)
 }

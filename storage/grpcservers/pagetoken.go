@@ -5,9 +5,8 @@ import (
 	"encoding/binary"
 	"strings"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // pageTokenVersion lets the token layout change without old tokens being
@@ -32,14 +31,14 @@ func decodePageToken(token string, root digest.Digest) (int, error) {
 	}
 	buf, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(buf) < 2 || buf[0] != pageTokenVersion {
-		return 0, status.Error(codes.InvalidArgument, "malformed page token")
+		return 0, errkind.New(errkind.Invalid, "malformed page token")
 	}
 	offset, n := binary.Uvarint(buf[1:])
 	if n <= 0 || offset > 1<<31 {
-		return 0, status.Error(codes.InvalidArgument, "malformed page token")
+		return 0, errkind.New(errkind.Invalid, "malformed page token")
 	}
 	if !strings.EqualFold(string(buf[1+n:]), root.Key()) {
-		return 0, status.Errorf(codes.InvalidArgument, "page token belongs to another root than %s", root)
+		return 0, errkind.New(errkind.Invalid, "page token belongs to another root than %s", root)
 	}
 	return int(offset), nil
 }

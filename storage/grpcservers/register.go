@@ -10,7 +10,8 @@ import (
 // Register adds ContentAddressableStorage, ByteStream, ActionCache and
 // Capabilities on top of cas and ac to s. Create s with
 // opts.ServerOptions() so gRPC enforces the same message limit that
-// Capabilities advertises. Use it in bb_storage and in any program that
+// Capabilities advertises and the handlers' errors are mapped to their
+// statuses. Use it in bb_storage and in any program that
 // embeds the storage (the single-machine farm, tests). ByteStream calls
 // for the resource names of opts.ByteStreamRoutes go to those servers.
 func Register(s *grpc.Server, cas, ac storage.BlobAccess, opts Options) {

@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // resourceName is a parsed ByteStream resource name. upload is the
@@ -87,7 +87,7 @@ func validateInstanceName(instance string) error {
 	}
 	for _, seg := range strings.Split(instance, "/") {
 		if seg == "" || seg == "." || seg == ".." || reservedSegments[seg] {
-			return status.Errorf(codes.InvalidArgument, "invalid instance name %q: segment %q is empty, '.', '..' or reserved", instance, seg)
+			return errkind.New(errkind.Invalid, "invalid instance name %q: segment %q is empty, '.', '..' or reserved", instance, seg)
 		}
 	}
 	return nil
@@ -164,5 +164,5 @@ func parseSize(s string) (int64, error) {
 }
 
 func badName(name, why string) error {
-	return status.Errorf(codes.InvalidArgument, "invalid resource name %q: %s", name, why)
+	return errkind.New(errkind.Invalid, "invalid resource name %q: %s", name, why)
 }

@@ -13,9 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // emptyHash is the SHA-256 of no bytes. REAPI servers must treat the empty
@@ -49,7 +48,7 @@ func (ba *BlobAccess) Get(ctx context.Context, d digest.Digest) (io.ReadCloser, 
 		return nil, err
 	}
 	if !ba.touch(k, d) {
-		return nil, status.Errorf(codes.NotFound, "blob %s not found", d)
+		return nil, errkind.New(errkind.NotFound, "blob %s not found", d)
 	}
 	p := ba.blobPath(k)
 	f, err := ba.openFile(p, d)
@@ -67,21 +66,21 @@ func (ba *BlobAccess) openFile(p string, d digest.Digest) (*os.File, error) {
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		// Evicted between the index lookup and the open.
-		return nil, status.Errorf(codes.NotFound, "blob %s not found", d)
+		return nil, errkind.New(errkind.NotFound, "blob %s not found", d)
 	}
 	if err != nil {
-		return nil, status.Errorf(codes.Unavailable, "open blob %s: %v", d, err)
+		return nil, errkind.New(errkind.Unavailable, "open blob %s: %w", d, err)
 	}
 	return f, nil
 }
 
 // Put stores a blob. For a CAS the content is hashed while it is written
-// and a mismatch returns InvalidArgument with nothing stored; a blob that
+// and a mismatch returns errkind.Invalid with nothing stored; a blob that
 // is already present is only verified, not rewritten.
 func (ba *BlobAccess) Put(ctx context.Context, d digest.Digest, r io.Reader) error {
 	if ba.kind == CAS {
 		if d.Size > ba.maxSize {
-			return status.Errorf(codes.ResourceExhausted, "blob %s is larger than the store (%d bytes)", d, ba.maxSize)
+			return errkind.New(errkind.Exhausted, "blob %s is larger than the store (%d bytes)", d, ba.maxSize)
 		}
 		if d.Size == 0 || ba.refresh(d) {
 			return verifyStream(d, r)
@@ -97,7 +96,7 @@ func (ba *BlobAccess) Put(ctx context.Context, d digest.Digest, r io.Reader) err
 	}
 	if err := ba.commit(k, tmp, size); err != nil {
 		os.Remove(tmp)
-		return status.Errorf(codes.Unavailable, "store blob %s: %v", d, err)
+		return errkind.New(errkind.Unavailable, "store blob %s: %w", d, err)
 	}
 	return nil
 }
@@ -223,10 +222,10 @@ func (ba *BlobAccess) key(d digest.Digest) (key, error) {
 	var k key
 	if ba.kind == CAS {
 		if hex.DecodedLen(len(d.Hash)) != len(k) {
-			return k, status.Errorf(codes.InvalidArgument, "digest %s is not SHA-256", d)
+			return k, errkind.New(errkind.Invalid, "digest %s is not SHA-256", d)
 		}
 		if _, err := hex.Decode(k[:], []byte(d.Hash)); err != nil {
-			return k, status.Errorf(codes.InvalidArgument, "digest %s: %v", d, err)
+			return k, errkind.New(errkind.Invalid, "digest %s: %w", d, err)
 		}
 		return k, nil
 	}

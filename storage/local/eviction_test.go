@@ -9,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 const blobSize = 1000
@@ -95,7 +94,7 @@ func TestEvictionNeverDropsNewBlob(t *testing.T) {
 	wantStored(t, ba, append(ds, d), "...x")
 	big, dBig := blob(61, 3*blobSize+1)
 	err := ba.Put(context.Background(), dBig, strings.NewReader(string(big)))
-	if status.Code(err) != codes.ResourceExhausted {
+	if !errkind.Is(err, errkind.Exhausted) {
 		t.Fatalf("Put of a blob larger than the store: %v, want ResourceExhausted", err)
 	}
 	wantStored(t, ba, []digest.Digest{d, dBig}, "x.")

@@ -3,15 +3,15 @@ package local
 import (
 	"context"
 	"encoding/hex"
+	"fmt"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // newCopyBuffers returns a pool of buffers reused between writes: large
@@ -27,7 +27,7 @@ func newCopyBuffers() *sync.Pool {
 func (ba *BlobAccess) writeTemp(ctx context.Context, d digest.Digest, r io.Reader) (path string, size int64, err error) {
 	f, err := os.CreateTemp(filepath.Join(ba.dir, tmpDirName), "put-*")
 	if err != nil {
-		return "", 0, status.Errorf(codes.Unavailable, "create temporary file for %s: %v", d, err)
+		return "", 0, errkind.New(errkind.Unavailable, "create temporary file for %s: %w", d, err)
 	}
 	defer func() {
 		if err != nil {
@@ -48,17 +48,20 @@ func (ba *BlobAccess) writeTemp(ctx context.Context, d digest.Digest, r io.Reade
 	size, err = io.CopyBuffer(w, io.LimitReader(r, limit), *buf)
 	ba.copyBuffers.Put(buf)
 	if err != nil {
-		return "", 0, status.Errorf(status.Code(err), "write blob %s: %v", d, err)
+		// The reader's error keeps its kind, if it has one.
+		return "", 0, fmt.Errorf("write blob %s: %w", d, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return "", 0, status.FromContextError(err).Err()
+		// The context's error has its own kind (Canceled or
+		// DeadlineExceeded).
+		return "", 0, err
 	}
 	if h != nil {
 		if err := d.Verify(hex.EncodeToString(h.Sum(nil)), size); err != nil {
 			return "", 0, err
 		}
 	} else if size > ba.maxSize {
-		return "", 0, status.Errorf(codes.ResourceExhausted, "value for %s is larger than the store (%d bytes)", d, ba.maxSize)
+		return "", 0, errkind.New(errkind.Exhausted, "value for %s is larger than the store (%d bytes)", d, ba.maxSize)
 	}
 	return f.Name(), size, ba.finishTemp(f)
 }
@@ -68,15 +71,15 @@ func (ba *BlobAccess) writeTemp(ctx context.Context, d digest.Digest, r io.Reade
 func (ba *BlobAccess) finishTemp(f *os.File) error {
 	if !ba.noSync {
 		if err := f.Sync(); err != nil {
-			return status.Errorf(codes.Unavailable, "fsync %s: %v", f.Name(), err)
+			return errkind.New(errkind.Unavailable, "fsync %s: %w", f.Name(), err)
 		}
 	}
 	if err := f.Close(); err != nil {
-		return status.Errorf(codes.Unavailable, "close %s: %v", f.Name(), err)
+		return errkind.New(errkind.Unavailable, "close %s: %w", f.Name(), err)
 	}
 	t := ba.now()
 	if err := os.Chtimes(f.Name(), t, t); err != nil {
-		return status.Errorf(codes.Unavailable, "set times of %s: %v", f.Name(), err)
+		return errkind.New(errkind.Unavailable, "set times of %s: %w", f.Name(), err)
 	}
 	return nil
 }
@@ -87,7 +90,7 @@ func verifyStream(d digest.Digest, r io.Reader) error {
 	h := d.NewHasher()
 	n, err := io.Copy(h, io.LimitReader(r, d.Size+1))
 	if err != nil {
-		return status.Errorf(status.Code(err), "read blob %s: %v", d, err)
+		return fmt.Errorf("read blob %s: %w", d, err)
 	}
 	return d.Verify(hex.EncodeToString(h.Sum(nil)), n)
 }

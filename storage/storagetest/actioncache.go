@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
 )
 
 // actionDigest names an Action Cache entry; the Action Cache never hashes
@@ -27,13 +27,13 @@ func acNotFound(t *testing.T, ba storage.BlobAccess) {
 	if err == nil {
 		r.Close()
 	}
-	wantCode(t, err, codes.NotFound, "Get of a missing Action Cache entry")
+	wantKind(t, err, errkind.NotFound, "Get of a missing Action Cache entry")
 	// The empty digest is only special in the CAS.
 	r, err = ba.Get(context.Background(), digest.OfBytes("main", nil))
 	if err == nil {
 		r.Close()
 	}
-	wantCode(t, err, codes.NotFound, "Get of the empty digest in the Action Cache")
+	wantKind(t, err, errkind.NotFound, "Get of the empty digest in the Action Cache")
 }
 
 func acKeyedByInstance(t *testing.T, ba storage.BlobAccess) {
@@ -46,7 +46,7 @@ func acKeyedByInstance(t *testing.T, ba storage.BlobAccess) {
 	if err == nil {
 		r.Close()
 	}
-	wantCode(t, err, codes.NotFound, "Get under an instance name that was not written")
+	wantKind(t, err, errkind.NotFound, "Get under an instance name that was not written")
 	put(t, ba, b, valueB)
 	wantContent(t, ba, a, valueA)
 	wantContent(t, ba, b, valueB)

@@ -11,10 +11,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // randomBytes returns n bytes that differ per seed, so blobs made by
@@ -92,10 +91,12 @@ func wantContent(t *testing.T, ba storage.BlobAccess, d digest.Digest, want []by
 	}
 }
 
-func wantCode(t *testing.T, err error, want codes.Code, what string) {
+// wantKind checks the kind of a BlobAccess's error; reported as gRPC
+// codes, the names the kinds reach clients with.
+func wantKind(t *testing.T, err error, want errkind.Kind, what string) {
 	t.Helper()
-	if got := status.Code(err); got != want {
-		t.Fatalf("%s: got code %s (%v), want %s", what, got, err, want)
+	if !errkind.Is(err, want) {
+		t.Fatalf("%s: got %s (%v), want %s", what, errkind.Of(err).Code(), err, want.Code())
 	}
 }
 

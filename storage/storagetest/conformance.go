@@ -10,10 +10,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // LargeBlobSize is the size of the blob the suite streams through Put and
@@ -91,7 +90,7 @@ func casEmptyBlob(t *testing.T, ba storage.BlobAccess) {
 	wantContent(t, ba, empty, nil)
 	// Content under the empty digest is still checked.
 	err := ba.Put(context.Background(), empty, strings.NewReader("x"))
-	wantCode(t, err, codes.InvalidArgument, "Put of one byte under the empty digest")
+	wantKind(t, err, errkind.Invalid, "Put of one byte under the empty digest")
 }
 
 func casNotFound(t *testing.T, ba storage.BlobAccess) {
@@ -100,7 +99,7 @@ func casNotFound(t *testing.T, ba storage.BlobAccess) {
 	if err == nil {
 		r.Close()
 	}
-	wantCode(t, err, codes.NotFound, "Get of a missing blob")
+	wantKind(t, err, errkind.NotFound, "Get of a missing blob")
 }
 
 func casFindMissingMixed(t *testing.T, ba storage.BlobAccess) {
@@ -140,13 +139,13 @@ func casWrongContent(t *testing.T, ba storage.BlobAccess) {
 	}
 	for name, content := range cases {
 		err := ba.Put(context.Background(), d, bytes.NewReader(content))
-		wantCode(t, err, codes.InvalidArgument, "Put with content "+name)
+		wantKind(t, err, errkind.Invalid, "Put with content "+name)
 		wantMissing(t, ba, []digest.Digest{d}, []digest.Digest{d})
 		r, err := ba.Get(context.Background(), d)
 		if err == nil {
 			r.Close()
 		}
-		wantCode(t, err, codes.NotFound, "Get after a rejected Put ("+name+")")
+		wantKind(t, err, errkind.NotFound, "Get after a rejected Put ("+name+")")
 	}
 }
 
@@ -157,7 +156,7 @@ func casWrongContentOverExisting(t *testing.T, ba storage.BlobAccess) {
 	bad := append([]byte{}, data...)
 	bad[0] ^= 0xff
 	err := ba.Put(context.Background(), d, bytes.NewReader(bad))
-	wantCode(t, err, codes.InvalidArgument, "Put of wrong content over a stored blob")
+	wantKind(t, err, errkind.Invalid, "Put of wrong content over a stored blob")
 	wantContent(t, ba, d, data)
 }
 
@@ -191,7 +190,7 @@ func casConcurrentPuts(t *testing.T, ba storage.BlobAccess) {
 func readWholeOrNotFound(ba storage.BlobAccess, d digest.Digest, want []byte) error {
 	r, err := ba.Get(context.Background(), d)
 	if err != nil {
-		if status.Code(err) == codes.NotFound {
+		if errkind.Is(err, errkind.NotFound) {
 			return nil
 		}
 		return fmt.Errorf("Get during concurrent Puts: %w", err)

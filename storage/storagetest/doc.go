@@ -4,7 +4,8 @@
 // always-present empty blob, NotFound for missing blobs, Action Cache
 // entries keyed by instance name ...) are checked the same way everywhere.
 //
-// The suite only uses the BlobAccess interface and gRPC status codes, never
-// backend internals, so it runs unchanged against a remote store reached
-// through a gRPC client.
+// The suite only uses the BlobAccess interface and the kinds of its errors
+// (errkind), never backend internals, so it runs unchanged against a remote
+// store reached through a gRPC client, whose errors have the kinds of the
+// server's statuses.
 package storagetest

@@ -5,9 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
+	"github.com/sandbarn/sandbarn/errkind"
 	rt "github.com/sandbarn/sandbarn/rootfs/registrytest"
 	"github.com/sandbarn/sandbarn/sandbox/container"
 )
@@ -41,7 +39,7 @@ func TestResolverHoldsImagesItHandedOut(t *testing.T) {
 	if err != nil || r.Path == "" {
 		t.Fatalf("image: %v, %v", r, err)
 	}
-	if err := store.Remove(image); status.Code(err) != codes.FailedPrecondition {
+	if err := store.Remove(image); !errkind.Is(err, errkind.Precondition) {
 		t.Errorf("removing an image the resolver holds: %v", err)
 	}
 	now = now.Add(2 * time.Minute)
