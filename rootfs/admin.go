@@ -30,9 +30,9 @@ func (s *Store) List() ([]Image, error) {
 		return nil, err
 	}
 	var out []Image
-	for _, e := range s.entries {
+	for _, e := range s.idx.entries {
 		if _, err := os.Stat(e.dir); err != nil {
-			s.dropLocked(e) // removed by another process
+			s.idx.drop(e) // removed by another process
 			continue
 		}
 		out = append(out, Image{Digest: e.meta.Digest, Names: e.meta.Names, SizeBytes: e.meta.SizeBytes, LastUsed: e.lastUsed, InUse: e.refs})
@@ -50,14 +50,14 @@ func (s *Store) Remove(value string) error {
 		s.mu.Unlock()
 		return err
 	}
-	e := s.digests[value]
+	e := s.idx.digests[value]
 	if e == nil {
 		ref, err := ParseReference(value, s.cfg.InsecureRegistries)
 		if err != nil {
 			s.mu.Unlock()
 			return err
 		}
-		e = s.lookupLocked(ref)
+		e = s.idx.lookup(ref)
 	}
 	if e == nil {
 		s.mu.Unlock()

@@ -14,13 +14,8 @@ func (s *Store) evictLocked() []string {
 	}
 	var victims []string
 	busy := map[*entry]bool{}
-	for s.total > s.cfg.SizeLimitBytes {
-		var oldest *entry
-		for _, e := range s.entries {
-			if e.refs == 0 && !busy[e] && (oldest == nil || e.lastUsed.Before(oldest.lastUsed)) {
-				oldest = e
-			}
-		}
+	for s.idx.total > s.cfg.SizeLimitBytes {
+		oldest := s.idx.leastRecentlyUsed(busy)
 		if oldest == nil {
 			break
 		}
@@ -41,7 +36,7 @@ func (s *Store) retireLocked(e *entry) (string, error) {
 	lock, err := lockExclusive(e.dir)
 	if err != nil {
 		if os.IsNotExist(err) {
-			s.dropLocked(e) // already gone
+			s.idx.drop(e) // already gone
 		}
 		return "", err
 	}
@@ -54,7 +49,7 @@ func (s *Store) retireLocked(e *entry) (string, error) {
 	if err := os.Rename(e.dir, dest); err != nil {
 		return "", err
 	}
-	s.dropLocked(e)
+	s.idx.drop(e)
 	return filepath.Dir(dest), nil
 }
 

@@ -14,7 +14,7 @@ import (
 func (s *Store) fetch(ctx context.Context, value string, ref name.Reference) error {
 	s.mu.Lock()
 	err := s.loadLocked()
-	found := s.lookupLocked(ref) != nil
+	found := s.idx.lookup(ref) != nil
 	s.mu.Unlock()
 	if err != nil || found {
 		return err

@@ -80,7 +80,7 @@ func (s *Store) importLayout(ctx context.Context, path string) ([]string, error)
 	}
 	var out []string
 	for _, desc := range im.Manifests {
-		img, err := s.layoutImage(index, desc)
+		img, err := layoutImage(index, desc, v1.Platform{OS: s.cfg.OS, Architecture: s.cfg.Architecture})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", path, desc.Digest, err)
 		}
@@ -98,8 +98,8 @@ func (s *Store) importLayout(ctx context.Context, path string) ([]string, error)
 }
 
 // layoutImage is the image a layout entry names; for a nested index,
-// the one for this store's platform.
-func (s *Store) layoutImage(index v1.ImageIndex, desc v1.Descriptor) (v1.Image, error) {
+// the one for the platform wanted.
+func layoutImage(index v1.ImageIndex, desc v1.Descriptor, want v1.Platform) (v1.Image, error) {
 	if !desc.MediaType.IsIndex() {
 		return index.Image(desc.Digest)
 	}
@@ -107,7 +107,6 @@ func (s *Store) layoutImage(index v1.ImageIndex, desc v1.Descriptor) (v1.Image, 
 	if err != nil {
 		return nil, err
 	}
-	want := v1.Platform{OS: s.cfg.OS, Architecture: s.cfg.Architecture}
 	found, err := partial.FindImages(child, func(d v1.Descriptor) bool {
 		return d.Platform != nil && d.Platform.Satisfies(want)
 	})

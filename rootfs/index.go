@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // loadLocked adds trees found on disk that this process does not know
@@ -14,7 +16,7 @@ func (s *Store) loadLocked() error {
 		return err
 	}
 	for _, d := range dirs {
-		if _, ok := s.entries["sha256:"+d.Name()]; ok {
+		if _, ok := s.idx.entries["sha256:"+d.Name()]; ok {
 			continue
 		}
 		dir := filepath.Join(s.trees, d.Name())
@@ -27,38 +29,71 @@ func (s *Store) loadLocked() error {
 		if info, err := os.Stat(filepath.Join(dir, metaFile)); err == nil {
 			e.lastUsed = info.ModTime()
 		}
-		s.addLocked(e)
+		s.idx.add(e)
 	}
 	return nil
 }
 
-func (s *Store) addLocked(e *entry) {
-	s.entries[e.meta.Digest] = e
-	for _, d := range append([]string{e.meta.Digest}, e.meta.Aliases...) {
-		s.digests[d] = e
-	}
-	for _, n := range e.meta.Names {
-		s.names[n] = e
-	}
-	s.total += e.meta.SizeBytes
+// index finds a store's trees by digest and by name, and adds up their
+// size; the store's mutex guards it.
+type index struct {
+	entries map[string]*entry // by primary digest
+	digests map[string]*entry // by primary digest and aliases
+	names   map[string]*entry // by reference name (tag or digest)
+	total   int64
 }
 
-func (s *Store) dropLocked(e *entry) {
-	if s.entries[e.meta.Digest] != e {
+func newIndex() index {
+	return index{entries: map[string]*entry{}, digests: map[string]*entry{}, names: map[string]*entry{}}
+}
+
+func (x *index) add(e *entry) {
+	x.entries[e.meta.Digest] = e
+	for _, d := range append([]string{e.meta.Digest}, e.meta.Aliases...) {
+		x.digests[d] = e
+	}
+	for _, n := range e.meta.Names {
+		x.names[n] = e
+	}
+	x.total += e.meta.SizeBytes
+}
+
+func (x *index) drop(e *entry) {
+	if x.entries[e.meta.Digest] != e {
 		return
 	}
-	delete(s.entries, e.meta.Digest)
-	for d, x := range s.digests {
-		if x == e {
-			delete(s.digests, d)
+	delete(x.entries, e.meta.Digest)
+	for d, y := range x.digests {
+		if y == e {
+			delete(x.digests, d)
 		}
 	}
-	for n, x := range s.names {
-		if x == e {
-			delete(s.names, n)
+	for n, y := range x.names {
+		if y == e {
+			delete(x.names, n)
 		}
 	}
-	s.total -= e.meta.SizeBytes
+	x.total -= e.meta.SizeBytes
+}
+
+// lookup finds the tree a reference names: by digest, or by its name.
+func (x *index) lookup(ref name.Reference) *entry {
+	if d, ok := ref.(name.Digest); ok {
+		return x.digests[d.DigestStr()]
+	}
+	return x.names[ref.Name()]
+}
+
+// leastRecentlyUsed is the unused tree used longest ago, skipping those
+// in skip; nil if there is none.
+func (x *index) leastRecentlyUsed(skip map[*entry]bool) *entry {
+	var oldest *entry
+	for _, e := range x.entries {
+		if e.refs == 0 && !skip[e] && (oldest == nil || e.lastUsed.Before(oldest.lastUsed)) {
+			oldest = e
+		}
+	}
+	return oldest
 }
 
 // addNames records more references for a stored digest; false if the
@@ -66,7 +101,7 @@ func (s *Store) dropLocked(e *entry) {
 func (s *Store) addNames(digest string, names []string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.digests[digest]
+	e := s.idx.digests[digest]
 	if e == nil {
 		return false
 	}
@@ -75,7 +110,7 @@ func (s *Store) addNames(digest string, names []string) bool {
 		if e.meta.addName(n) {
 			changed = true
 		}
-		s.names[n] = e
+		s.idx.names[n] = e
 	}
 	if changed {
 		if err := writeMeta(e.dir, e.meta); err != nil {

@@ -66,7 +66,8 @@ func (s *Store) install(ctx context.Context, img v1.Image, digest string, names 
 }
 
 func (s *Store) unpackInto(ctx context.Context, img v1.Image, root string, p *progress) error {
-	if err := s.mkdirOwned(root); err != nil {
+	own := treeOwner{chown: *s.cfg.Chown, uid: int(s.cfg.FirstHostUID)}
+	if err := own.mkdir(root); err != nil {
 		return err
 	}
 	stop := p.every(s.cfg.ProgressInterval)
@@ -78,7 +79,7 @@ func (s *Store) unpackInto(ctx context.Context, img v1.Image, root string, p *pr
 	// The sandbox mounts over these; creating them now keeps the
 	// read-only tree from needing changes at container creation.
 	for _, dir := range skeleton.MountPoints() {
-		if err := s.mountPoint(root, dir); err != nil {
+		if err := mountPoint(root, dir, own); err != nil {
 			return err
 		}
 	}
@@ -88,13 +89,13 @@ func (s *Store) unpackInto(ctx context.Context, img v1.Image, root string, p *pr
 // mountPoint creates dir (relative) and its parents where missing,
 // leaving whatever the image put there. Only this process writes the
 // temporary tree, so a symbolic link seen here stays one.
-func (s *Store) mountPoint(root, dir string) error {
+func mountPoint(root, dir string, own treeOwner) error {
 	cur := root
 	for _, c := range strings.Split(dir, "/") {
 		cur = filepath.Join(cur, c)
 		info, err := os.Lstat(cur)
 		if errors.Is(err, os.ErrNotExist) {
-			if err := s.mkdirOwned(cur); err != nil {
+			if err := own.mkdir(cur); err != nil {
 				return err
 			}
 			continue
@@ -109,13 +110,20 @@ func (s *Store) mountPoint(root, dir string) error {
 	return nil
 }
 
-// mkdirOwned creates a 0755 directory owned by sandbox root.
-func (s *Store) mkdirOwned(dir string) error {
+// treeOwner is who owns the directories the store creates in a tree:
+// sandbox root (the first host uid of the mapping) when chown is set.
+type treeOwner struct {
+	chown bool
+	uid   int
+}
+
+// mkdir creates a 0755 directory owned by the tree's owner.
+func (o treeOwner) mkdir(dir string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return err
 	}
-	if *s.cfg.Chown {
-		return os.Lchown(dir, int(s.cfg.FirstHostUID), int(s.cfg.FirstHostUID))
+	if o.chown {
+		return os.Lchown(dir, o.uid, o.uid)
 	}
 	return nil
 }

@@ -26,11 +26,8 @@ type Store struct {
 	trees, temp string
 	flights     flightGroup
 
-	mu      sync.Mutex
-	entries map[string]*entry // by primary digest
-	digests map[string]*entry // by primary digest and aliases
-	names   map[string]*entry // by reference name (tag or digest)
-	total   int64
+	mu  sync.Mutex
+	idx index
 }
 
 // entry is one complete tree.
@@ -53,7 +50,7 @@ func Open(cfg Config) (*Store, error) {
 		cfg:     cfg,
 		trees:   filepath.Join(cfg.Directory, "trees"),
 		temp:    filepath.Join(cfg.Directory, "tmp"),
-		entries: map[string]*entry{}, digests: map[string]*entry{}, names: map[string]*entry{},
+		idx:     newIndex(),
 	}
 	for _, dir := range []string{s.trees, s.temp} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -167,7 +164,7 @@ func (s *Store) localDirectory(value string) (string, bool) {
 func (s *Store) acquireStored(ref name.Reference) *Tree {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e := s.lookupLocked(ref)
+	e := s.idx.lookup(ref)
 	if e == nil {
 		return nil
 	}
@@ -175,7 +172,7 @@ func (s *Store) acquireStored(ref name.Reference) *Tree {
 		lock, err := lockShared(e.dir)
 		if err != nil {
 			// Removed by another process since we loaded it.
-			s.dropLocked(e)
+			s.idx.drop(e)
 			return nil
 		}
 		e.lock = lock
@@ -187,13 +184,6 @@ func (s *Store) acquireStored(ref name.Reference) *Tree {
 		Reference: pinned(ref.Context(), e.meta.Digest),
 		release:   func() { s.release(e) },
 	}
-}
-
-func (s *Store) lookupLocked(ref name.Reference) *entry {
-	if d, ok := ref.(name.Digest); ok {
-		return s.digests[d.DigestStr()]
-	}
-	return s.names[ref.Name()]
 }
 
 func (s *Store) release(e *entry) {

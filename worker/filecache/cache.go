@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/sandbarn/sandbarn/errkind"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 )
@@ -144,7 +145,7 @@ func waitFor(ctx context.Context, dl *download) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if dl.err != nil && !errors.Is(dl.err, context.Canceled) && !errors.Is(dl.err, context.DeadlineExceeded) {
+	if dl.err != nil && !errkind.Is(dl.err, errkind.Canceled) && !errkind.Is(dl.err, errkind.DeadlineExceeded) {
 		return dl.err
 	}
 	return nil
