@@ -47,10 +47,10 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("image store: no directory configured")
 	}
 	s := &Store{
-		cfg:     cfg,
-		trees:   filepath.Join(cfg.Directory, "trees"),
-		temp:    filepath.Join(cfg.Directory, "tmp"),
-		idx:     newIndex(),
+		cfg:   cfg,
+		trees: filepath.Join(cfg.Directory, "trees"),
+		temp:  filepath.Join(cfg.Directory, "tmp"),
+		idx:   newIndex(),
 	}
 	for _, dir := range []string{s.trees, s.temp} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
