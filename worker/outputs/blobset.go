@@ -42,13 +42,6 @@ func NewBlobSet(instance string, fn remoteexecution.DigestFunction_Value) *BlobS
 	return &BlobSet{instance: instance, fn: fn, blobs: map[string]blobSource{}}
 }
 
-// Len returns the number of distinct blobs in the set.
-func (b *BlobSet) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.blobs)
-}
-
 // AddFile hashes the file at path and adds it.
 func (b *BlobSet) AddFile(path string) (digest.Digest, error) {
 	f, err := os.Open(path)
