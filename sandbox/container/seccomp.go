@@ -8,8 +8,9 @@ import (
 // deniedSyscalls fail with EPERM in every sandbox. The user namespace
 // already keeps these from touching the host; the filter also keeps an
 // action from reaching the kernel code behind them at all (module
-// loading, kexec, keyrings, BPF, perf, userfaultfd, new mounts and
-// namespaces), the usual way out of a container.
+// loading, kexec, keyrings, BPF, perf, userfaultfd, io_uring, new mounts
+// and namespaces), the usual way out of a container. io_uring also runs
+// operations in kernel threads that seccomp does not see.
 var deniedSyscalls = []string{
 	"acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
 	"delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
@@ -20,7 +21,7 @@ var deniedSyscalls = []string{
 	"query_module", "quotactl", "quotactl_fd", "reboot", "request_key", "setns",
 	"settimeofday", "stime", "swapoff", "swapon", "syslog", "umount", "umount2",
 	"unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vm86", "vm86old",
-	"fanotify_init",
+	"fanotify_init", "io_uring_setup", "io_uring_enter", "io_uring_register",
 }
 
 // namespaceFlags are the clone flags that make new namespaces; clone
