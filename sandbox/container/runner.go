@@ -36,6 +36,9 @@ var _ sandbox.Runner = (*Runner)(nil)
 // isolated from the host and from each other; the caller's main must have
 // called Init.
 func New(cfg Config) (*Runner, error) {
+	if err := sandbox.CloseInheritedOnExec(); err != nil {
+		return nil, err
+	}
 	rootless := os.Geteuid() != 0
 	cfg.applyDefaults(rootless)
 	if err := cfg.validate(rootless); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sandbarn/sandbarn/errkind"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
+	"github.com/sandbarn/sandbarn/sandbox"
 	"github.com/sandbarn/sandbarn/sandbox/buildpath"
 )
 
@@ -31,6 +32,9 @@ type Runner struct {
 // in-process farms; with a CgroupParent it first kills whatever actions a
 // previous runner left in that cgroup.
 func New(opts Options) (*Runner, error) {
+	if err := sandbox.CloseInheritedOnExec(); err != nil {
+		return nil, err
+	}
 	r := &Runner{buildDirectory: opts.BuildDirectory}
 	if opts.CgroupParent != "" {
 		tree, err := openCgroupTree(opts.CgroupParent)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -423,4 +424,28 @@ func TestNewKillsLeftoverActions(t *testing.T) {
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("cgroup %s not made by a runner was removed: %v", other, err)
 	}
+}
+
+// TestOnlyStandardFDsReachTheAction leaves a descriptor open without
+// close-on-exec in the runner's process, as make's jobserver or a shell
+// does for the programs it starts; the action must not get it, nor
+// anything but stdin, stdout and stderr.
+func TestOnlyStandardFDsReachTheAction(t *testing.T) {
+	leaked, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leaked.Close()
+	if _, err := unix.FcntlInt(leaked.Fd(), unix.F_SETFD, 0); err != nil {
+		t.Fatal(err)
+	}
+	forEachMode(t, func(t *testing.T, mode string) {
+		r, build := newRunner(t, mode)
+		// No pipe or redirection: the shell holds nothing extra of its
+		// own while ls looks.
+		run(t, r, shell("ls /proc/$$/fd"))
+		if fds := strings.Fields(readFile(t, filepath.Join(build, "stdout"))); strings.Join(fds, " ") != "0 1 2" {
+			t.Errorf("the action holds descriptors %v, want only 0 1 2", fds)
+		}
+	})
 }
