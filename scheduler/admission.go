@@ -45,6 +45,9 @@ func (ad admitter) admit(ctx context.Context, req *remoteexecution.ExecuteReques
 	if err != nil {
 		return nil, err
 	}
+	if err := digest.ValidateInstanceName(req.InstanceName); err != nil {
+		return nil, err
+	}
 	d, err := digest.FromProto(req.InstanceName, fn, req.ActionDigest)
 	if err != nil {
 		return nil, errkind.New(errkind.Invalid, "action digest: %w", err)

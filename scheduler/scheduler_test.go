@@ -380,6 +380,20 @@ func TestMissingBlobsListed(t *testing.T) {
 	e.executeErr(codes.InvalidArgument, &remoteexecution.ExecuteRequest{ActionDigest: ad.Proto(), DigestFunction: remoteexecution.DigestFunction_MD5})
 }
 
+// TestExecuteRefusesBadInstanceNames: instance names that spell one
+// instance two ways, climb out of a prefix or hold a reserved segment
+// never reach the CAS (the action below is not even stored).
+func TestExecuteRefusesBadInstanceNames(t *testing.T) {
+	e := newEnv(t, testConfig())
+	ad := digest.OfBytes("", []byte("not stored"))
+	for _, instance := range []string{"chroot/..", "a//b", "./a", "a/blobs", "/a", "a/"} {
+		st := e.executeErr(codes.InvalidArgument, executeRequest(instance, ad, 0))
+		if !strings.Contains(st.Message(), "instance name") {
+			t.Errorf("instance %q: %q does not name the instance name", instance, st.Message())
+		}
+	}
+}
+
 func checkMissing(t *testing.T, details []any, want ...digest.Digest) {
 	t.Helper()
 	var subjects []string

@@ -32,7 +32,7 @@ func NewActionCache(cas, ac storage.BlobAccess, opts Options) *ActionCache {
 // a result would fail to download its outputs instead of re-running the
 // action.
 func (s *ActionCache) GetActionResult(ctx context.Context, req *remoteexecution.GetActionResultRequest) (*remoteexecution.ActionResult, error) {
-	if err := validateInstanceName(req.InstanceName); err != nil {
+	if err := digest.ValidateInstanceName(req.InstanceName); err != nil {
 		return nil, err
 	}
 	d, err := digest.FromProto(req.InstanceName, req.DigestFunction, req.ActionDigest)
@@ -85,7 +85,7 @@ func (s *ActionCache) inline(ctx context.Context, req *remoteexecution.GetAction
 // UpdateActionResult validates every digest in the result before caching
 // it, so a malformed result never reaches other clients.
 func (s *ActionCache) UpdateActionResult(ctx context.Context, req *remoteexecution.UpdateActionResultRequest) (*remoteexecution.ActionResult, error) {
-	if err := validateInstanceName(req.InstanceName); err != nil {
+	if err := digest.ValidateInstanceName(req.InstanceName); err != nil {
 		return nil, err
 	}
 	d, err := digest.FromProto(req.InstanceName, req.DigestFunction, req.ActionDigest)

@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
+	"google.golang.org/grpc/codes"
+
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
-	"google.golang.org/grpc/codes"
 )
 
 func TestActionCacheRequiresReferencedBlobs(t *testing.T) {

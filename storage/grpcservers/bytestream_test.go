@@ -8,11 +8,12 @@ import (
 	"io"
 	"testing"
 
+	"google.golang.org/genproto/googleapis/bytestream"
+	"google.golang.org/grpc/codes"
+
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
-	"google.golang.org/genproto/googleapis/bytestream"
-	"google.golang.org/grpc/codes"
 )
 
 // generated is blob content computed from the offset, so any range of a

@@ -3,11 +3,12 @@ package grpcservers_test
 import (
 	"testing"
 
+	"google.golang.org/genproto/googleapis/bytestream"
+
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
 	"github.com/sandbarn/sandbarn/storage/grpcservers"
 	"github.com/sandbarn/sandbarn/storage/logstream"
-	"google.golang.org/genproto/googleapis/bytestream"
 )
 
 // One ByteStream service serves both blobs and log streams, each from

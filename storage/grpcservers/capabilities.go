@@ -5,6 +5,7 @@ import (
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
 	"github.com/bazelbuild/remote-apis/build/bazel/semver"
+
 	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
@@ -23,7 +24,7 @@ func NewCapabilities(opts Options) *Capabilities {
 // GetCapabilities answers the same for every instance name: all instances
 // share one storage.
 func (s *Capabilities) GetCapabilities(ctx context.Context, req *remoteexecution.GetCapabilitiesRequest) (*remoteexecution.ServerCapabilities, error) {
-	if err := validateInstanceName(req.InstanceName); err != nil {
+	if err := digest.ValidateInstanceName(req.InstanceName); err != nil {
 		return nil, err
 	}
 	return &remoteexecution.ServerCapabilities{

@@ -51,7 +51,7 @@ func (s *CAS) BatchUpdateBlobs(ctx context.Context, req *remoteexecution.BatchUp
 	if _, err := digest.ResolveFunction(req.DigestFunction); err != nil {
 		return nil, err
 	}
-	if err := validateInstanceName(req.InstanceName); err != nil {
+	if err := digest.ValidateInstanceName(req.InstanceName); err != nil {
 		return nil, err
 	}
 	var total int64
@@ -120,7 +120,7 @@ func (s *CAS) BatchReadBlobs(ctx context.Context, req *remoteexecution.BatchRead
 }
 
 func digestsFromProto(instance string, fn remoteexecution.DigestFunction_Value, in []*remoteexecution.Digest) ([]digest.Digest, error) {
-	if err := validateInstanceName(instance); err != nil {
+	if err := digest.ValidateInstanceName(instance); err != nil {
 		return nil, err
 	}
 	out := make([]digest.Digest, 0, len(in))

@@ -18,7 +18,7 @@ import (
 // server stateless at the cost of re-reading the upper levels.
 func (s *CAS) GetTree(req *remoteexecution.GetTreeRequest, stream remoteexecution.ContentAddressableStorage_GetTreeServer) error {
 	ctx := stream.Context()
-	if err := validateInstanceName(req.InstanceName); err != nil {
+	if err := digest.ValidateInstanceName(req.InstanceName); err != nil {
 		return err
 	}
 	root, err := digest.FromProto(req.InstanceName, req.DigestFunction, req.RootDigest)

@@ -2,9 +2,10 @@ package grpcservers
 
 import (
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/sandbarn/sandbarn/storage"
 	"google.golang.org/genproto/googleapis/bytestream"
 	"google.golang.org/grpc"
+
+	"github.com/sandbarn/sandbarn/storage"
 )
 
 // Register adds ContentAddressableStorage, ByteStream, ActionCache and

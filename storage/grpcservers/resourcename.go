@@ -20,13 +20,6 @@ type resourceName struct {
 	upload string
 }
 
-// reservedSegments may not appear inside an instance name (REAPI spec), so
-// the first one of them marks where the instance name ends.
-var reservedSegments = map[string]bool{
-	"blobs": true, "uploads": true, "compressed-blobs": true, "actions": true,
-	"actionResults": true, "operations": true, "capabilities": true,
-}
-
 // digestFunctionNames are the lower-case names a resource name may carry
 // between "blobs" and the hash for digest functions other than the ones
 // recognisable by hash length.
@@ -78,27 +71,12 @@ func parseWriteResourceName(name string) (resourceName, error) {
 	return resourceName{digest: d, upload: prefix}, nil
 }
 
-// validateInstanceName applies the rules resource names impose to the
-// instance_name field of the other RPCs, so one instance cannot be spelt
-// two ways (a//b, a/./b) and names stay usable in ByteStream.
-func validateInstanceName(instance string) error {
-	if instance == "" {
-		return nil
-	}
-	for _, seg := range strings.Split(instance, "/") {
-		if seg == "" || seg == "." || seg == ".." || reservedSegments[seg] {
-			return errkind.New(errkind.Invalid, "invalid instance name %q: segment %q is empty, '.', '..' or reserved", instance, seg)
-		}
-	}
-	return nil
-}
-
 // splitInstance returns the segments from the first reserved one on, and
 // the instance name made of the segments before it.
 func splitInstance(name string) ([]string, string, error) {
 	segs := strings.Split(name, "/")
 	for i, s := range segs {
-		if reservedSegments[s] {
+		if digest.IsReservedSegment(s) {
 			for _, is := range segs[:i] {
 				if is == "" || is == "." || is == ".." {
 					return nil, "", badName(name, "instance name has an empty, '.' or '..' segment")

@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/sandbarn/sandbarn/storage/digest"
 )
 
 const testHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -83,12 +85,12 @@ func TestParseWriteResourceName(t *testing.T) {
 
 func TestValidateInstanceName(t *testing.T) {
 	for _, ok := range []string{"", "main", "a/b/c", "team-1/x_y"} {
-		if err := validateInstanceName(ok); err != nil {
+		if err := digest.ValidateInstanceName(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"/a", "a/", "a//b", "a/./b", "..", "blobs", "a/uploads/b", "x/compressed-blobs"} {
-		if err := validateInstanceName(bad); status.Code(err) != codes.InvalidArgument {
+		if err := digest.ValidateInstanceName(bad); status.Code(err) != codes.InvalidArgument {
 			t.Errorf("%q: got %v, want InvalidArgument", bad, err)
 		}
 	}

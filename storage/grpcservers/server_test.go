@@ -5,14 +5,15 @@ import (
 	"net"
 	"testing"
 
-	"github.com/sandbarn/sandbarn/storage"
-	"github.com/sandbarn/sandbarn/storage/grpcservers"
-	"github.com/sandbarn/sandbarn/storage/local"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/sandbarn/sandbarn/storage"
+	"github.com/sandbarn/sandbarn/storage/grpcservers"
+	"github.com/sandbarn/sandbarn/storage/local"
 )
 
 // newLocal returns a fresh local-disk store of the given kind in a temp dir.
