@@ -228,3 +228,18 @@ func TestNoCoreFiles(t *testing.T) {
 		t.Errorf("core file limits %q, want 0 soft and hard", res.stdout)
 	}
 }
+
+// TestHostNetworkSysIsReadOnlyThroughout: with the host's network, /sys is
+// a recursive bind of the host's; every mount below it must be read-only
+// too, not just the top (the host's cgroup hierarchies among them). The
+// sandbox's own tmpfs holding its cgroup view is the one exception.
+func TestHostNetworkSysIsReadOnlyThroughout(t *testing.T) {
+	r, _ := newTestRunner(t, func(c *Config) { c.AllowStandardNetwork = true })
+	script := `awk '$5 ~ "^/sys" { n++; for (i = 7; $i != "-"; i++) {}; ` +
+		`if ($6 !~ /(^|,)ro(,|$)/ && !($5 == "/sys/fs/cgroup" && $(i+1) == "tmpfs")) print "writable", $5 } ` +
+		`END { print n, "mounts" }' /proc/self/mountinfo`
+	res := runScript(t, r, script, map[string]string{"dockerNetwork": "standard", "dockerRunAsRoot": "true"}, time.Minute)
+	if strings.Contains(res.stdout, "writable") || !strings.HasSuffix(res.stdout, " mounts\n") || strings.HasPrefix(res.stdout, " mounts") {
+		t.Errorf("mounts under /sys: %q (stderr %q)", res.stdout, res.stderr)
+	}
+}

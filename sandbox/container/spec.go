@@ -119,9 +119,11 @@ func (r *Runner) mounts(a action) []*configs.Mount {
 	}
 	if a.settings.hostNetwork {
 		// sysfs belongs to the network namespace; outside a new one only a
-		// bind of the host's is allowed.
+		// bind of the host's is allowed. MS_RDONLY makes only its top
+		// read-only; the attribute covers every mount below it too.
 		m = append(m, &configs.Mount{Source: "/sys", Destination: "/sys", Device: "bind",
-			Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | noexec})
+			Flags:   unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY | noexec,
+			RecAttr: &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY | unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV | unix.MOUNT_ATTR_NOEXEC}})
 	} else {
 		m = append(m, &configs.Mount{Source: "sysfs", Destination: "/sys", Device: "sysfs", Flags: noexec | unix.MS_RDONLY})
 	}
