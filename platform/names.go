@@ -21,14 +21,19 @@ const (
 	Network = "network"
 )
 
+// LimitProperties lists the resource limits an action may ask for; the
+// runner's table of limits (sandbox/container/limits) has an entry for
+// each, which its test checks.
+func LimitProperties() []string {
+	return []string{CPULimit, MemoryLimit, PidsLimit}
+}
+
 // SandboxProperties lists the properties the runner reads. A scheduler in
 // front of runners gives them RuleRunner.
 func SandboxProperties() []string {
-	return []string{
-		ContainerImage, CPULimit, MemoryLimit, PidsLimit,
-		DockerNetwork, DockerRunAsRoot, DockerPrivileged,
-		UnixUID, UnixGID, Network,
-	}
+	return append(LimitProperties(),
+		ContainerImage, DockerNetwork, DockerRunAsRoot, DockerPrivileged,
+		UnixUID, UnixGID, Network)
 }
 
 // IsSandboxProperty reports whether the runner reads name.

@@ -52,7 +52,7 @@ func ParseSandbox(p *remoteexecution.Platform) (Sandbox, error) {
 	if s.Image == "none" {
 		s.Image = ""
 	}
-	for _, name := range []string{CPULimit, MemoryLimit, PidsLimit} {
+	for _, name := range LimitProperties() {
 		if v, ok := props[name]; ok {
 			s.Limits[name] = v
 		}

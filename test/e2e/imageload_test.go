@@ -15,13 +15,10 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/sandbarn/sandbarn/images"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/digest"
@@ -95,17 +92,8 @@ func importTestImage(t *testing.T, bin, dataDir, base, name string, build func(s
 	if err := build(tree); err != nil {
 		testenv.SkipOrFail(t, "test image %s: %v", name, err)
 	}
-	img, err := images.FromRootfs(tree, "/bin/sh")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := filepath.Join(base, name+".oci")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	annotations := map[string]string{"org.opencontainers.image.ref.name": "test.invalid/" + name + ":v1"}
-	if err := p.AppendImage(img, layout.WithAnnotations(annotations)); err != nil {
+	if err := testimages.TaggedLayout(tree, dir, "test.invalid/"+name+":v1"); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(bin, "image", "import", "--store", filepath.Join(dataDir, "images"), dir).CombinedOutput()

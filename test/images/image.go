@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+
 	"github.com/sandbarn/sandbarn/images"
 )
 
@@ -86,4 +87,19 @@ func firstImage(layoutDir string) (v1.Image, error) {
 		return nil, fmt.Errorf("layout %s holds %d images, want 1", layoutDir, len(m.Manifests))
 	}
 	return index.Image(m.Manifests[0].Digest)
+}
+
+// TaggedLayout writes the image of the tree at rootfs to a new OCI layout
+// in layoutDir, annotated with name ("registry/repo:tag") so that
+// `sandbarn image import` stores it under that reference.
+func TaggedLayout(rootfs, layoutDir, name string) error {
+	img, err := images.FromRootfs(rootfs, "/bin/sh")
+	if err != nil {
+		return err
+	}
+	p, err := layout.Write(layoutDir, empty.Index)
+	if err != nil {
+		return err
+	}
+	return p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": name}))
 }

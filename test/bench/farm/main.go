@@ -25,14 +25,11 @@ import (
 	"time"
 
 	remoteexecution "github.com/bazelbuild/remote-apis/build/bazel/remote/execution/v2"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
 
-	"github.com/sandbarn/sandbarn/images"
 	runnerpb "github.com/sandbarn/sandbarn/proto/runner"
 	"github.com/sandbarn/sandbarn/storage"
 	"github.com/sandbarn/sandbarn/storage/grpcclient"
@@ -211,17 +208,8 @@ func importBusybox(bin, dataDir, store string) (string, error) {
 	if err := testimages.Busybox(tree); err != nil {
 		return "", err
 	}
-	img, err := images.FromRootfs(tree, "/bin/sh")
-	if err != nil {
-		return "", err
-	}
 	dir := filepath.Join(dataDir, "busybox.oci")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		return "", err
-	}
-	ref := map[string]string{"org.opencontainers.image.ref.name": "bench.invalid/busybox:latest"}
-	if err := p.AppendImage(img, layout.WithAnnotations(ref)); err != nil {
+	if err := testimages.TaggedLayout(tree, dir, "bench.invalid/busybox:latest"); err != nil {
 		return "", err
 	}
 	out, err := exec.Command(bin, "image", "import", "--store", store, dir).CombinedOutput()
